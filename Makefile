@@ -1,0 +1,63 @@
+# talentloop — `make run` starts everything, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup assets run test test-fast test-e2e lint format check soak clean lock
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "talentloop needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	touch static/vendor/.installed
+
+setup: $(STAMP) static/vendor/.installed ## create the virtualenv, install pinned deps and front-end assets
+
+assets: static/vendor/.installed ## install pinned front-end assets into static/vendor
+
+run: setup ## start talentloop locally (embedded PostgreSQL, Redis, mail sink; web + worker)
+	$(BIN)/talentloop run
+
+test: setup ## run the whole suite: unit, integration, web, workers, then browser journeys
+	$(BIN)/python -m pytest -m "not e2e" -q
+	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -m e2e -q -p no:randomly tests/e2e
+
+test-fast: setup ## everything except the browser journeys
+	$(BIN)/python -m pytest -m "not e2e" -q
+
+test-e2e: setup ## only the browser journeys (needs Chromium)
+	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -m e2e -q tests/e2e
+
+lint: setup ## ruff, import contracts, template lint
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/djlint templates --lint --quiet
+
+format: setup ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+
+check: setup ## verify configuration and connectivity
+	$(BIN)/talentloop check
+
+lock: ## re-resolve requirements.lock from pyproject.toml (needs network to PyPI)
+	rm -rf /tmp/talentloop-lock && $(PYTHON) -m venv /tmp/talentloop-lock
+	/tmp/talentloop-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/talentloop-lock/bin/pip freeze --exclude-editable | grep -v '^talentloop' > requirements.lock
+
+clean: ## remove the virtualenv, vendored assets and local data (var/)
+	rm -rf $(VENV) node_modules static/vendor var

@@ -1,0 +1,109 @@
+"""Composition root: `uvicorn asgi:app` (or `talentloop web`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
+from litestar.template.config import TemplateConfig
+from redis.asyncio import Redis
+
+import backoffice
+import portal
+from domain.db import close_pool, start_pool
+from domain.ports import SystemClock
+from settings import ROOT, Settings, get_settings
+from web_errors import exception_handlers
+from web_health import healthz
+from web_sessions import session_config
+from webcommon import format_date, format_datetime, time_ago
+from workers.queue import ArqTaskQueue
+
+log = logging.getLogger("talentloop.web")
+TEMPLATES = ROOT / "templates"
+STATIC = ROOT / "static"
+
+# Only routes that cannot carry our cookie may skip CSRF: RFC 8058 one-click
+# unsubscribe (arrives later) and signed inbound webhooks. A test pins this set.
+CSRF_EXEMPT: list[str] = []
+
+
+def _configure_templates(settings: Settings):
+    def callback(engine: JinjaTemplateEngine) -> None:
+        env = engine.engine
+        env.filters.update(datetime=format_datetime, date=format_date, timeago=time_ago)
+        env.globals["brand"] = {
+            "company_name": settings.company_name,
+            "postal_address": settings.postal_address,
+        }
+
+    return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=callback)
+
+
+def _lifespan(settings: Settings, redis: Redis):
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        opened = await start_pool(max_size=settings.db_pool_max)
+        app.state.queue = await ArqTaskQueue.connect(settings.require_redis_url())
+        try:
+            yield
+        finally:
+            await app.state.queue.close()
+            await redis.aclose()
+            if opened:
+                await close_pool()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    redis = Redis.from_url(settings.require_redis_url())
+    idle = settings.session_idle_minutes * 60
+    portal_sessions = session_config(key="tl_portal", store="portal_sessions", max_age=idle * 4,
+                                     secure=settings.cookie_secure)
+    staff_sessions = session_config(key="tl_staff", store="staff_sessions", max_age=idle,
+                                    secure=settings.cookie_secure, path="/backoffice")
+    app = Litestar(
+        route_handlers=[
+            portal.create_router(middleware=[portal_sessions.middleware]),
+            backoffice.create_router(middleware=[staff_sessions.middleware]),
+            healthz,
+            create_static_files_router(path="/static", directories=[STATIC],
+                                       include_in_schema=False),
+        ],
+        template_config=_configure_templates(settings),
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="tl_csrf",
+                               cookie_secure=settings.cookie_secure, cookie_httponly=True,
+                               exclude=CSRF_EXEMPT or None),
+        stores=StoreRegistry(stores={
+            "portal_sessions": RedisStore(redis, namespace="talentloop:sessions:portal"),
+            "staff_sessions": RedisStore(redis, namespace="talentloop:sessions:staff"),
+        }),
+        openapi_config=OpenAPIConfig(title="talentloop", version="0.1.0", path="/schema"),
+        exception_handlers=exception_handlers(),
+        lifespan=[_lifespan(settings, redis)],
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.clock = SystemClock()
+    app.state.redis = redis
+    return app
+
+
+def __getattr__(name: str):  # `uvicorn asgi:app` builds the app on first access only
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)
+
+
+__all__ = ["Path", "create_app"]

@@ -1,0 +1,47 @@
+from litestar import Request, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from backoffice.auth import current_staff
+from backoffice.permissions import requires
+from domain.accounts.permissions import Permission
+from domain.people import queries
+from webcommon import page
+
+CAN_VIEW = [requires(Permission.CANDIDATES_VIEW)]
+
+
+def _next_url(q: str, community: str, cursor: str | None) -> str | None:
+    from urllib.parse import urlencode
+
+    if cursor is None:
+        return None
+    params = {key: value for key, value in (("q", q), ("community", community)) if value}
+    return "/backoffice/candidates?" + urlencode({**params, "after": cursor})
+
+
+@get("/", name="backoffice.home", include_in_schema=False)
+async def home() -> Redirect:
+    return Redirect("/backoffice/candidates", status_code=303)
+
+
+@get("/candidates", name="backoffice.candidates.index", guards=CAN_VIEW, include_in_schema=False)
+async def index(request: Request, q: FromQuery[str] = "", community: FromQuery[str] = "",
+                after: FromQuery[str] = "") -> Template:
+    result = await queries.search_people(q=q[:200], community=community[:80], cursor=after or None)
+    context = {"people": result.rows, "next_url": _next_url(q, community, result.next_cursor)}
+    if request.headers.get("hx-request") == "true":
+        return page(request, "backoffice/candidates/_rows.html", **context)
+    return page(
+        request, "backoffice/candidates/index.html", q=q, community=community,
+        communities=await queries.community_choices(), current_staff=await current_staff(request),
+        **context,
+    )
+
+
+@get("/candidates/{person_id:int}", name="backoffice.candidates.detail", guards=CAN_VIEW,
+     include_in_schema=False)
+async def detail(request: Request, person_id: FromPath[int]) -> Template:
+    detail_view = await queries.person_detail(person_id)
+    return page(request, "backoffice/candidates/detail.html",
+                current_staff=await current_staff(request), **detail_view)

@@ -1,0 +1,67 @@
+"""`talentloop` command line: run, web, worker, migrate, seed, users, check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable
+
+from settings import ConfigError, get_settings
+
+
+class CommandError(Exception):
+    """A problem to print as one clear line (no traceback)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="talentloop", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start everything for a local run (embedded services, web, worker)")
+    web = sub.add_parser("web", help="serve the web app")
+    web.add_argument("--workers", type=int, default=1, help="web processes (default 1)")
+    sub.add_parser("worker", help="run the background worker")
+    sub.add_parser("migrate", help="apply database migrations and reference data")
+    seed = sub.add_parser("seed", help="load data")
+    seed.add_argument("what", choices=["demo"])
+    seed.add_argument("--people", type=int, default=2000)
+    users = sub.add_parser("users", help="manage staff accounts")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    create = users_sub.add_parser("create", help="create a staff account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, action="append",
+                        help="admin, recruiter, hiring_manager, event_host or marketing")
+    create.add_argument("--name", default="")
+    create.add_argument("--password", default=None,
+                        help="default: read TALENTLOOP_PASSWORD, else generate and print one")
+    sub.add_parser("check", help="verify configuration and connectivity")
+    return parser
+
+
+def _handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
+    from runtime.commands import check, migrate, run, seed, users, web, worker
+
+    return {"run": run, "web": web, "worker": worker, "migrate": migrate, "seed": seed,
+            "users": users, "check": check}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
+    try:
+        get_settings()
+        return _handlers()[args.command](args)
+    except (CommandError, ConfigError) as exc:
+        print(f"talentloop: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_async(coroutine) -> object:
+    return asyncio.run(coroutine)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Permissions as an enumeration and roles as named sets: one table drives every guard."""
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    CANDIDATES_VIEW = "crm:candidates:view"
+    MAIL_OUTBOX_VIEW = "ops:mail:view"
+    STAFF_MANAGE = "admin:staff:manage"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    RECRUITER = "recruiter"
+    HIRING_MANAGER = "hiring_manager"
+    EVENT_HOST = "event_host"
+    MARKETING = "marketing"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.RECRUITER: frozenset({Permission.CANDIDATES_VIEW, Permission.MAIL_OUTBOX_VIEW}),
+    # Hiring managers and event hosts see only their own requisitions and events; those
+    # scoped permissions arrive with the ATS and events contexts.
+    Role.HIRING_MANAGER: frozenset(),
+    Role.EVENT_HOST: frozenset(),
+    Role.MARKETING: frozenset({Permission.MAIL_OUTBOX_VIEW}),
+}
+
+
+def permissions_for(roles: list[str] | tuple[str, ...]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for name in roles:
+        if name in Role._value2member_map_:
+            granted |= ROLE_PERMISSIONS[Role(name)]
+    return frozenset(granted)
+
+
+def parse_role(name: str) -> Role:
+    try:
+        return Role(name)
+    except ValueError as exc:
+        known = ", ".join(role.value for role in Role)
+        raise ValueError(f"unknown role {name!r}; choose one of: {known}") from exc

@@ -1,0 +1,105 @@
+"""Staff accounts with local passwords (argon2id)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from domain.accounts.permissions import Permission, parse_role, permissions_for
+from domain.audit import service as audit
+from domain.db import fetch
+from domain.errors import Conflict, Invalid
+from domain.people.rules import InvalidEmail, clean_name, normalise_email
+from domain.ports import Clock
+
+_hasher = PasswordHasher()
+# Verifying against a real hash for unknown emails keeps the response time the same,
+# so timing does not reveal which addresses have accounts.
+_DUMMY_HASH = _hasher.hash("talentloop-timing-equaliser")
+MIN_PASSWORD_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    email: str
+    full_name: str
+    roles: tuple[str, ...]
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return permissions_for(self.roles)
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+def _staff(row: dict) -> Staff:
+    return Staff(row["id"], row["email"], row["full_name"], tuple(row["roles"] or ()))
+
+
+async def create_user(
+    *, email: str, full_name: str, roles: list[str], password: str, clock: Clock
+) -> Staff:
+    try:
+        address = normalise_email(email, internal=True)
+    except InvalidEmail as exc:
+        raise Invalid(str(exc), {"email": str(exc)}) from exc
+    checked = [parse_role(role).value for role in roles]
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+    rows = await fetch(
+        "INSERT INTO staff_users (email, full_name, password_hash, roles, is_active, created_at) "
+        "VALUES ($1, $2, $3, $4, true, $5) ON CONFLICT (email) DO NOTHING "
+        "RETURNING id, email, full_name, roles",
+        address, clean_name(full_name) or address, _hasher.hash(password), checked, clock.now(),
+    )
+    if not rows:
+        raise Conflict(f"A staff account for {address} already exists.")
+    return _staff(rows[0])
+
+
+async def authenticate(*, email: str, password: str, ip: str, clock: Clock) -> Staff | None:
+    """The staff member for these credentials, or None. Every attempt is audited."""
+    try:
+        address = normalise_email(email, internal=True)
+    except InvalidEmail:
+        address = (email or "").strip().lower()[:320]
+    rows = await fetch(
+        "SELECT id, email, full_name, roles, password_hash FROM staff_users "
+        "WHERE email = $1 AND is_active",
+        address,
+    )
+    row = rows[0] if rows else None
+    if not _verify(row["password_hash"] if row else _DUMMY_HASH, password) or row is None:
+        await audit.record(action="staff.login_failed", at=clock.now(), actor=address, ip=ip)
+        return None
+    await _after_login(row, password, ip, clock)
+    return _staff(row)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def _after_login(row: dict, password: str, ip: str, clock: Clock) -> None:
+    new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(row["password_hash"]) else None
+    await fetch(
+        "UPDATE staff_users SET last_login_at = $2, "
+        "password_hash = COALESCE($3, password_hash) WHERE id = $1",
+        row["id"], clock.now(), new_hash,
+    )
+    await audit.record(action="staff.login", at=clock.now(), actor=row["email"], ip=ip)
+
+
+async def get_active(staff_id: int) -> Staff | None:
+    rows = await fetch(
+        "SELECT id, email, full_name, roles FROM staff_users WHERE id = $1 AND is_active",
+        staff_id,
+    )
+    return _staff(rows[0]) if rows else None

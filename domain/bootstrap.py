@@ -1,0 +1,22 @@
+"""Reference data every installation needs (not demo data): run after migrations."""
+
+from __future__ import annotations
+
+from domain.consent import service as consent
+from domain.consent.rules import COMMUNITY_EMAILS
+from domain.ports import Clock
+
+COMMUNITY_CONSENT_TEXT = (
+    "Yes, I want to join this talent community. {company} may email me about roles, events "
+    "and news that match my interests, and keep my name, email address and interests for "
+    "that purpose. I can change my preferences or leave at any time with one click from any "
+    "email, and I can ask for a copy of my data or its deletion."
+)
+
+
+async def ensure_reference_data(*, clock: Clock, company_name: str) -> None:
+    await consent.ensure_text(
+        purpose=COMMUNITY_EMAILS,
+        body=COMMUNITY_CONSENT_TEXT.format(company=company_name),
+        now=clock.now(),
+    )

@@ -1,0 +1,32 @@
+from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.constraints import Unique
+from piccolo.table import Table
+
+from domain.people.tables import Person
+
+
+class ConsentText(Table, tablename="consent_texts"):
+    """The exact wording shown for a purpose; immutable once written, new wording = new version."""
+
+    id = Serial(primary_key=True)
+    purpose = Varchar(length=40)
+    version = Integer()
+    body = Text()
+    created_at = Timestamptz()
+
+    unique_purpose_version = Unique(["purpose", "version"])
+
+
+class ConsentRecord(Table, tablename="consent_records"):
+    """Append-only ledger. Current consent is the latest given/withdrawn row per purpose+scope."""
+
+    id = Serial(primary_key=True)
+    person = ForeignKey(references=Person, index=True)
+    purpose = Varchar(length=40)
+    scope = Varchar(length=80, default="")
+    consent_text = ForeignKey(references=ConsentText, null=True)
+    action = Varchar(length=16)
+    method = Varchar(length=32)
+    occurred_at = Timestamptz()
+    ip = Varchar(length=64, null=True, default=None)
+    user_agent = Varchar(length=400, null=True, default=None)

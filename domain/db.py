@@ -1,0 +1,101 @@
+"""Transactions with an after-commit hook, and the engine used for raw SQL.
+
+Piccolo's nested `transaction()` joins the outer one (no savepoint), so the
+after-commit callbacks belong to the outermost transaction and run once it commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+
+Callback = Callable[[], Awaitable[Any]]
+_pending: ContextVar[list[Callback] | None] = ContextVar("after_commit", default=None)
+
+
+def engine() -> PostgresEngine:
+    found = engine_finder()
+    if not isinstance(found, PostgresEngine):
+        raise RuntimeError("talentloop needs a PostgresEngine in piccolo_conf.DB")
+    return found
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
+    if _pending.get() is not None:
+        async with engine().transaction(allow_nested=True):
+            yield
+        return
+    callbacks: list[Callback] = []
+    token = _pending.set(callbacks)
+    try:
+        async with engine().transaction():
+            yield
+    finally:
+        _pending.reset(token)
+    # Reached only when the block committed: a rollback re-raises above.
+    for callback in callbacks:
+        await callback()
+
+
+def after_commit(callback: Callback) -> None:
+    """Run `callback` after the current transaction commits (or now, outside one)."""
+    pending = _pending.get()
+    if pending is None:
+        raise RuntimeError("after_commit() called outside domain.db.transaction()")
+    pending.append(callback)
+
+
+@asynccontextmanager
+async def connection() -> AsyncIterator[Any]:
+    """The current transaction's asyncpg connection, else one from the pool (or a new one)."""
+    eng = engine()
+    current = eng.current_transaction.get()
+    if current is not None:
+        yield current.connection
+    elif eng.pool is not None:
+        async with eng.pool.acquire() as conn:
+            yield conn
+    else:
+        conn = await eng.get_new_connection()
+        try:
+            yield conn
+        finally:
+            await conn.close()
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Parameterised ($1, $2 …) read for read models the query builder cannot express."""
+    async with connection() as conn:
+        return [dict(row) for row in await conn.fetch(sql, *args)]
+
+
+async def fetchval(sql: str, *args: Any) -> Any:
+    async with connection() as conn:
+        return await conn.fetchval(sql, *args)
+
+
+async def execute(sql: str, *args: Any) -> str:
+    async with connection() as conn:
+        return str(await conn.execute(sql, *args))
+
+
+async def start_pool(*, max_size: int = 10) -> bool:
+    """Open the connection pool unless one is open; True when this call opened it.
+    Without a pool Piccolo opens a new connection for every query."""
+    eng = engine()
+    if eng.pool is not None:
+        return False
+    await eng.start_connection_pool(min_size=1, max_size=max_size, timeout=10)
+    return True
+
+
+async def close_pool() -> None:
+    eng = engine()
+    if eng.pool is not None:
+        await eng.close_connection_pool()

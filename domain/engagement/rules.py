@@ -1,0 +1,22 @@
+"""Engagement event types and how they read on a timeline."""
+
+LABELS: dict[str, str] = {
+    "community_join_requested": "Asked to join a community",
+    "community_joined": "Joined a community",
+    "community_left": "Left a community",
+    "email_sent": "Email sent",
+    "email_opened": "Opened an email",
+    "email_clicked": "Clicked a link in an email",
+    "event_registered": "Registered for an event",
+    "event_attended": "Attended an event",
+    "content_viewed": "Viewed content",
+    "content_downloaded": "Downloaded content",
+    "page_visit": "Visited the careers site",
+    "applied": "Applied to a job",
+    "replied": "Replied to an email",
+    "profile_updated": "Updated their profile",
+}
+
+
+def label(event_type: str) -> str:
+    return LABELS.get(event_type, event_type.replace("_", " ").capitalize())

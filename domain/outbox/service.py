@@ -1,0 +1,83 @@
+"""Transactional outbox: tasks are written with the change and relayed after commit."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from domain.db import after_commit, fetch, transaction
+from domain.ports import TaskQueue
+
+log = logging.getLogger(__name__)
+
+
+def job_id(outbox_id: int) -> str:
+    # arq skips an enqueue whose job id is still known, so a relay racing the
+    # after-commit enqueue cannot start the same task twice.
+    return f"outbox:{outbox_id}"
+
+
+async def add(task: str, *args: Any, now: datetime, queue: TaskQueue | None) -> int:
+    """Write an outbox row in the current transaction; enqueue it right after commit."""
+    rows = await fetch(
+        "INSERT INTO outbox_messages (task, args, created_at) VALUES ($1, $2::jsonb, $3) "
+        "RETURNING id",
+        task,
+        json.dumps(list(args)),
+        now,
+    )
+    outbox_id = rows[0]["id"]
+    if queue is not None:
+        after_commit(lambda: relay_one(queue, outbox_id))
+    return outbox_id
+
+
+async def _enqueue_rows(queue: TaskQueue, rows: list[dict], now: datetime) -> int:
+    done = 0
+    for row in rows:
+        try:
+            await queue.enqueue(row["task"], *json.loads(row["args"]), job_id=job_id(row["id"]))
+        except Exception as exc:  # a down queue must not lose the row: the relay retries
+            log.warning("outbox %s not enqueued yet: %s", row["id"], exc)
+            await fetch(
+                "UPDATE outbox_messages SET attempts = attempts + 1, last_error = $2 "
+                "WHERE id = $1",
+                row["id"],
+                str(exc)[:500],
+            )
+            continue
+        await fetch(
+            "UPDATE outbox_messages SET enqueued_at = $2 WHERE id = $1", row["id"], now
+        )
+        done += 1
+    return done
+
+
+async def relay_one(queue: TaskQueue, outbox_id: int) -> None:
+    from domain.ports import SystemClock
+
+    async with transaction():
+        rows = await fetch(
+            "SELECT id, task, args FROM outbox_messages WHERE id = $1 AND enqueued_at IS NULL "
+            "FOR UPDATE SKIP LOCKED",
+            outbox_id,
+        )
+        await _enqueue_rows(queue, rows, SystemClock().now())
+
+
+async def relay_pending(queue: TaskQueue, *, now: datetime, limit: int = 500) -> int:
+    """Enqueue rows that were committed but never enqueued (crash, queue outage)."""
+    async with transaction():
+        rows = await fetch(
+            "SELECT id, task, args FROM outbox_messages WHERE enqueued_at IS NULL "
+            "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            limit,
+        )
+        return await _enqueue_rows(queue, rows, now)
+
+
+async def pending_count() -> int:
+    rows = await fetch("SELECT count(*) AS n FROM outbox_messages WHERE enqueued_at IS NULL")
+    return int(rows[0]["n"])

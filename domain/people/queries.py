@@ -1,0 +1,209 @@
+"""Read models for the candidate list and the person page."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.consent import service as consent
+from domain.consent.rules import PURPOSE_LABELS, current_states
+from domain.db import fetch
+from domain.engagement.rules import label
+from domain.errors import Invalid, NotFound
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict]
+    next_cursor: str | None
+
+
+def encode_cursor(created_at: datetime, person_id: int) -> str:
+    raw = f"{created_at.isoformat()}|{person_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, person_id = raw.partition("|")
+        return datetime.fromisoformat(stamp), int(person_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid("That page link is damaged; start again from the first page.") from exc
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+_LIST_SELECT = """
+SELECT p.id, p.full_name, p.email, p.created_at,
+       COALESCE((SELECT array_agg(c.name ORDER BY c.name) FROM community_memberships m
+                 JOIN talent_communities c ON c.id = m.community
+                 WHERE m.person = p.id AND m.status = 'confirmed'), '{}') AS communities,
+       (SELECT max(e.occurred_at) FROM engagement_events e WHERE e.person = p.id)
+           AS last_engaged_at
+FROM people p
+"""
+
+
+def _filters(q: str, community: str, cursor: str | None) -> tuple[list[str], list]:
+    """WHERE fragments are fixed strings; every value travels as a $n parameter."""
+    where: list[str] = []
+    args: list = []
+    if q.strip():
+        args.append(_like_pattern(q.strip()))
+        where.append(f"(lower(p.full_name) || ' ' || p.email) LIKE ${len(args)}")
+    if community:
+        args.append(community)
+        where.append(
+            "EXISTS (SELECT 1 FROM community_memberships m JOIN talent_communities c "  # noqa: S608
+            "ON c.id = m.community WHERE m.person = p.id AND m.status = 'confirmed' "
+            f"AND c.slug = ${len(args)})"
+        )
+    if cursor:
+        args += list(decode_cursor(cursor))
+        where.append(f"(p.created_at, p.id) < (${len(args) - 1}, ${len(args)})")
+    return where, args
+
+
+async def search_people(
+    *, q: str = "", community: str = "", cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page:
+    """Newest first, keyset-paginated so page 1,000 costs what page 1 costs."""
+    where, args = _filters(q, community, cursor)
+    args.append(limit + 1)
+    sql = (
+        _LIST_SELECT
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + f" ORDER BY p.created_at DESC, p.id DESC LIMIT ${len(args)}"
+    )
+    rows = await fetch(sql, *args)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows and more else None
+    return Page(rows, encode_cursor(last["created_at"], last["id"]) if last else None)
+
+
+async def community_choices() -> list[tuple[str, str]]:
+    rows = await fetch("SELECT slug, name FROM talent_communities ORDER BY name")
+    return [(row["slug"], row["name"]) for row in rows]
+
+
+async def person_detail(person_id: int) -> dict:
+    rows = await fetch(
+        "SELECT id, full_name, email, source, created_at FROM people WHERE id = $1", person_id
+    )
+    if not rows:
+        raise NotFound("There is no person with this id.")
+    ledger = await consent.ledger(person_id)
+    return {
+        "person": rows[0],
+        "memberships": await _memberships(person_id),
+        "consents": [_consent_view(entry) for entry in current_states(ledger)],
+        "timeline": await timeline(person_id, ledger),
+    }
+
+
+async def _memberships(person_id: int) -> list[dict]:
+    return await fetch(
+        "SELECT c.name AS community_name, c.slug, m.status, m.interests, m.requested_at, "
+        "m.confirmed_at, m.left_at FROM community_memberships m "
+        "JOIN talent_communities c ON c.id = m.community WHERE m.person = $1 ORDER BY c.name",
+        person_id,
+    )
+
+
+def _consent_view(entry: dict) -> dict:
+    return {
+        "purpose_label": PURPOSE_LABELS.get(entry["purpose"], entry["purpose"]),
+        "scope_label": entry["scope"],
+        "state": entry["action"],
+        "occurred_at": entry["occurred_at"],
+        "text_version": entry["text_version"],
+        "method": entry["method"].replace("_", " "),
+    }
+
+
+CONSENT_TITLES = {
+    "requested": "Consent requested",
+    "given": "Consent given",
+    "withdrawn": "Consent withdrawn",
+}
+
+
+async def timeline(person_id: int, ledger: list[dict], limit: int = 200) -> list[dict]:
+    """Every touch, newest first: consent ledger, engagement events and emails."""
+    items = [
+        {
+            "kind": "consent",
+            "occurred_at": entry["occurred_at"],
+            "title": f"{CONSENT_TITLES.get(entry['action'], entry['action'])}: "
+            f"{PURPOSE_LABELS.get(entry['purpose'], entry['purpose'])} ({entry['scope']})",
+            "detail": _consent_detail(entry),
+            "status": entry["action"],
+        }
+        for entry in ledger[:limit]
+    ]
+    items += await _engagement_items(person_id, limit)
+    items += await _email_items(person_id, limit)
+    items.sort(key=lambda item: item["occurred_at"], reverse=True)
+    return items[:limit]
+
+
+def _consent_detail(entry: dict) -> str:
+    parts = [
+        f"text v{entry['text_version']}" if entry["text_version"] else "",
+        f"via {entry['method'].replace('_', ' ')}",
+        f"from {entry['ip']}" if entry["ip"] else "",
+    ]
+    return ", ".join(part for part in parts if part)
+
+
+async def _engagement_items(person_id: int, limit: int) -> list[dict]:
+    # email_sent events are shown from outbound_emails, which also knows failures.
+    rows = await fetch(
+        "SELECT type, occurred_at, source, payload FROM engagement_events "
+        "WHERE person = $1 AND type <> 'email_sent' ORDER BY occurred_at DESC LIMIT $2",
+        person_id, limit,
+    )
+    kinds = {"community_joined", "community_left", "community_join_requested"}
+    return [
+        {
+            "kind": "membership" if row["type"] in kinds else "engagement",
+            "occurred_at": row["occurred_at"],
+            "title": label(row["type"]),
+            "detail": _payload_detail(row),
+            "status": None,
+        }
+        for row in rows
+    ]
+
+
+def _payload_detail(row: dict) -> str | None:
+    payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
+    detail = ", ".join(f"{key}: {value}" for key, value in (payload or {}).items())
+    return detail or (row["source"] or None)
+
+
+async def _email_items(person_id: int, limit: int) -> list[dict]:
+    rows = await fetch(
+        "SELECT template, subject, state, created_at, sent_at FROM outbound_emails "
+        "WHERE person = $1 ORDER BY created_at DESC LIMIT $2",
+        person_id, limit,
+    )
+    return [
+        {
+            "kind": "email",
+            "occurred_at": row["sent_at"] or row["created_at"],
+            "title": f"Email: {row['subject'] or row['template'].replace('_', ' ')}",
+            "detail": row["template"],
+            "status": row["state"],
+        }
+        for row in rows
+    ]

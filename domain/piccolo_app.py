@@ -1,0 +1,37 @@
+"""The single Piccolo app for the whole domain: one linear migration history."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from domain.accounts.tables import StaffUser
+from domain.audit.tables import AuditEntry
+from domain.communities.tables import CommunityMembership, TalentCommunity
+from domain.consent.tables import ConsentRecord, ConsentText
+from domain.engagement.tables import EngagementEvent
+from domain.mail.tables import OutboundEmail
+from domain.outbox.tables import OutboxMessage
+from domain.people.tables import Person
+from domain.tokens.tables import IssuedToken
+
+TABLES = [
+    Person,
+    TalentCommunity,
+    CommunityMembership,
+    ConsentText,
+    ConsentRecord,
+    EngagementEvent,
+    OutboundEmail,
+    OutboxMessage,
+    IssuedToken,
+    StaffUser,
+    AuditEntry,
+]
+
+APP_CONFIG = AppConfig(
+    app_name="domain",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=TABLES,
+    migration_dependencies=[],
+    commands=[],
+)

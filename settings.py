@@ -1,0 +1,132 @@
+"""Settings read once from the environment (stdlib only, so piccolo_conf can import it)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+# Settings a production deployment must set explicitly: the local defaults
+# (embedded services, a generated secret) would be unsafe or wrong there.
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_URL", "BASE_URL")
+
+
+class ConfigError(Exception):
+    """The environment does not describe a runnable configuration."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str = "development"
+    secret_key: str = ""
+    database_url: str | None = None
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    var_dir: Path = ROOT / "var"
+    mail_sink_dir: Path | None = None
+    mail_from: str = "Acme Careers <careers@acme.example>"
+    company_name: str = "Acme"
+    postal_address: str = "Acme Inc., 1 Market Street, San Francisco, CA 94105, USA"
+    session_idle_minutes: int = 30
+    db_pool_max: int = 10
+    worker_concurrency: int = 20
+    log_level: str = "INFO"
+    demo_seed: bool = True
+    cookie_secure: bool = False
+    missing: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise ConfigError(
+                "DATABASE_URL is not set: run `talentloop run` (starts embedded PostgreSQL) "
+                "or set DATABASE_URL=postgresql://user@host:5432/talentloop"
+            )
+        return self.database_url
+
+    def require_redis_url(self) -> str:
+        if not self.redis_url:
+            raise ConfigError(
+                "REDIS_URL is not set: run `talentloop run` (starts embedded Redis) "
+                "or set REDIS_URL=redis://host:6379/0"
+            )
+        return self.redis_url
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _secret_key(env: Mapping[str, str], var_dir: Path) -> str:
+    """Use SECRET_KEY, else a key generated once and kept under var/ for local runs."""
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    key_file = var_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    app_env = env.get("APP_ENV", "development")
+    missing = tuple(name for name in REQUIRED_IN_PRODUCTION if not env.get(name))
+    if app_env == "production" and missing:
+        raise ConfigError("APP_ENV=production needs these settings: " + ", ".join(missing))
+    var_dir = Path(env.get("VAR_DIR") or ROOT / "var")
+    base_url = env.get("BASE_URL") or f"http://127.0.0.1:{_int(env, 'PORT', 8000)}"
+    sink_dir = env.get("MAIL_SINK_DIR")
+    return Settings(
+        app_env=app_env,
+        secret_key=_secret_key(env, var_dir),
+        database_url=env.get("DATABASE_URL") or None,
+        redis_url=env.get("REDIS_URL") or None,
+        smtp_url=env.get("SMTP_URL") or None,
+        base_url=base_url.rstrip("/"),
+        host=env.get("HOST", "127.0.0.1"),
+        port=_int(env, "PORT", 8000),
+        var_dir=var_dir,
+        mail_sink_dir=Path(sink_dir) if sink_dir else None,
+        mail_from=env.get("MAIL_FROM", Settings.mail_from),
+        company_name=env.get("COMPANY_NAME", Settings.company_name),
+        postal_address=env.get("POSTAL_ADDRESS", Settings.postal_address),
+        session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30),
+        db_pool_max=_int(env, "DB_POOL_MAX", 10),
+        worker_concurrency=_int(env, "WORKER_CONCURRENCY", 20),
+        log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        demo_seed=_flag(env.get("DEMO_SEED"), default=app_env != "production"),
+        cookie_secure=_flag(env.get("COOKIE_SECURE"), default=base_url.startswith("https://")),
+        missing=missing,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,118 @@
+"""Test environment: a fresh PostgreSQL database, a Redis database and an SMTP sink.
+
+With DATABASE_URL / REDIS_URL set (CI), the given servers are used: a database named
+after this process is created on that server and dropped at the end. Without them the
+embedded PostgreSQL and Redis from runtime/ are started under var/test/.
+Everything is configured in pytest_configure, before any talentloop module reads settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_cleanup: list = []
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+async def _recreate_database(server_url: str, name: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(_with_database(server_url, "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+async def _drop_database(server_url: str, name: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(_with_database(server_url, "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def _embedded_services(var_dir: Path) -> tuple[str, str]:
+    from runtime.postgres import EmbeddedPostgres
+    from runtime.redis import EmbeddedRedis
+
+    postgres = EmbeddedPostgres(var_dir / "pg", database="postgres")
+    postgres.start()
+    redis = EmbeddedRedis(var_dir / "redis")
+    redis.start()
+    _cleanup.extend([redis.stop, postgres.stop])
+    return postgres.url, redis.url
+
+
+def _start_mail_sink(maildir: Path) -> str:
+    from runtime.mailsink import MailSink
+    from runtime.ports import find_free_port
+
+    port = find_free_port()
+    sink = MailSink("127.0.0.1", port, maildir)
+    sink.start()
+    _cleanup.append(sink.stop)
+    return f"smtp://127.0.0.1:{port}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    sys.path.insert(0, str(ROOT))
+    scratch = Path(tempfile.mkdtemp(prefix="talentloop-test-"))
+    _cleanup.append(lambda: shutil.rmtree(scratch, ignore_errors=True))
+    server_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    if not server_url or not redis_url:
+        embedded_pg, embedded_redis = _embedded_services(ROOT / "var" / "test")
+        server_url, redis_url = server_url or embedded_pg, redis_url or embedded_redis
+    name = f"talentloop_test_{os.getpid()}"
+    asyncio.run(_recreate_database(server_url, name))
+    _cleanup.insert(0, lambda: asyncio.run(_drop_database(server_url, name)))
+    maildir = scratch / "mail"
+    os.environ.update({
+        "APP_ENV": "test",
+        "DATABASE_URL": _with_database(server_url, name),
+        # A Redis database of its own, flushed per test, keeps runs from seeing each other.
+        "REDIS_URL": urlunsplit(urlsplit(redis_url)._replace(path="/13")),
+        "SMTP_URL": _start_mail_sink(maildir),
+        "MAIL_SINK_DIR": str(maildir),
+        "VAR_DIR": str(scratch / "var"),
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "BASE_URL": "http://testserver",
+        "PICCOLO_CONF": "piccolo_conf",
+    })
+    _migrate()
+
+
+def _migrate() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "migrate"], cwd=ROOT, capture_output=True,
+        text=True, check=False,
+    )
+    if result.returncode != 0:
+        raise pytest.UsageError(f"migrations failed:\n{result.stdout}\n{result.stderr}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _cleanup:
+        try:
+            _cleanup.pop(0)()
+        except Exception as exc:  # cleanup must not hide the test result
+            print(f"cleanup: {exc}", file=sys.stderr)
+
+
+pytest_plugins = ["tests.fixtures"]

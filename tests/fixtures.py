@@ -1,0 +1,193 @@
+"""Shared fixtures: database reset, clock, web client with CSRF like a browser, worker, mail."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+TABLES = [
+    "audit_entries", "staff_users", "issued_tokens", "outbox_messages", "outbound_emails",
+    "engagement_events", "consent_records", "community_memberships", "talent_communities",
+    "people",
+]
+
+
+@dataclass
+class FrozenClock:
+    current: datetime = field(default_factory=lambda: datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def db_pool():
+    from domain.db import close_pool, start_pool
+
+    await start_pool(max_size=10)
+    yield
+    await close_pool()
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(db_pool):
+    """Each test starts from empty tables, an empty Redis database and an empty sink."""
+    from redis.asyncio import Redis
+
+    from domain.bootstrap import ensure_reference_data
+    from domain.db import execute
+    from domain.ports import SystemClock
+
+    await execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    await ensure_reference_data(clock=SystemClock(), company_name="Acme")
+    redis = Redis.from_url(os.environ["REDIS_URL"])
+    await redis.flushdb()
+    await redis.aclose()
+    mail_store().clear()
+
+
+def mail_store():
+    from runtime.mailsink import MailStore
+
+    return MailStore(Path(os.environ["MAIL_SINK_DIR"]))
+
+
+@pytest.fixture
+def mail():
+    return mail_store()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+async def queue():
+    from workers.queue import ArqTaskQueue
+
+    task_queue = await ArqTaskQueue.connect(os.environ["REDIS_URL"])
+    yield task_queue
+    await task_queue.close()
+
+
+async def run_worker_burst() -> None:
+    """Run every queued task to completion with the real arq worker and real Redis."""
+    from arq.worker import Worker
+
+    from workers.settings import WorkerSettings
+
+    worker = Worker(
+        functions=WorkerSettings.functions, redis_settings=WorkerSettings.redis_settings,
+        on_startup=WorkerSettings.on_startup, on_shutdown=WorkerSettings.on_shutdown,
+        burst=True, poll_delay=0.05, max_tries=WorkerSettings.max_tries, handle_signals=False,
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+
+
+@pytest.fixture
+def worker_burst():
+    return run_worker_burst
+
+
+@pytest.fixture
+async def community():
+    from domain.db import fetch
+
+    rows = await fetch(
+        "INSERT INTO talent_communities (slug, name, description, is_public, interest_options, "
+        "created_at) VALUES ('engineering', 'Engineering', 'Build things with us.', true, "
+        "ARRAY['backend','frontend','infrastructure'], now()) RETURNING id, slug, name"
+    )
+    return rows[0]
+
+
+CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+class Browser:
+    """An httpx client that behaves like a browser for forms: it keeps cookies and sends
+    the CSRF token rendered in the form it is submitting."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.last_token = ""
+
+    async def get(self, url: str, **kwargs) -> httpx.Response:
+        response = await self.client.get(url, **kwargs)
+        match = CSRF_FIELD.search(response.text)
+        if match:
+            self.last_token = match.group(1)
+        return response
+
+    async def submit(self, url: str, data: dict | list, *, csrf: bool = True,
+                     **kwargs) -> httpx.Response:
+        items = list(data.items()) if isinstance(data, dict) else list(data)
+        if csrf:
+            items.append(("_csrf_token", self.last_token))
+        form: dict[str, list[str]] = {}
+        for key, value in items:
+            form.setdefault(key, []).append(value)
+        return await self.client.post(url, data=form, **kwargs)
+
+
+@pytest.fixture
+async def app():
+    from asgi import create_app
+    from settings import get_settings
+
+    application = create_app(get_settings())
+    # Enter and leave the lifespan in one task: anyio refuses to exit a cancel scope from
+    # another task, and pytest-asyncio may run fixture setup and teardown in different ones.
+    ready, done = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with application.lifespan():
+            ready.set()
+            await done.wait()
+
+    holder = asyncio.create_task(hold())
+    await ready.wait()
+    yield application
+    done.set()
+    await holder
+
+
+@pytest.fixture
+async def browser(app):
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield Browser(client)
+
+
+@pytest.fixture
+async def staff_user(clock):
+    from domain.accounts import service as accounts
+
+    return await accounts.create_user(
+        email="recruiter@test.local", full_name="Riley Recruiter", roles=["recruiter"],
+        password="a-long-test-password", clock=clock,
+    )
+
+
+@pytest.fixture
+async def signed_in(browser, staff_user):
+    await browser.get("/backoffice/login")
+    response = await browser.submit(
+        "/backoffice/login", {"email": "recruiter@test.local", "password": "a-long-test-password"}
+    )
+    assert response.status_code == 303, response.text
+    return browser

@@ -1,0 +1,285 @@
+"""The demo seed: believable, consistent, idempotent, deterministic, fast and all-or-nothing.
+
+Self-contained: each database here is created fresh, migrated with the real Piccolo CLI,
+and dropped afterwards; the Piccolo engine is pointed at it for the duration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from domain.accounts.service import authenticate
+from domain.db import fetch, fetchval
+from domain.demo.service import STAFF_EMAILS, SeedSummary, seed_demo
+from domain.engagement.rules import LABELS
+from domain.errors import Invalid
+from domain.people.rules import normalise_email
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+PASSWORD = "demo-password-123"
+TABLES = ("people", "community_memberships", "consent_records", "engagement_events",
+          "outbound_emails", "staff_users", "talent_communities", "consent_texts")
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+CLOCK = FixedClock()
+
+
+def admin_dsn() -> str:
+    """The maintenance database on the server the test run uses (else the local default)."""
+    server = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+    return urlunsplit(urlsplit(server)._replace(path="/postgres"))
+
+
+@contextmanager
+def engine_at(dsn: str) -> Iterator[None]:
+    """Point Piccolo's engine (and anything reading DATABASE_URL) at `dsn`, then restore."""
+    saved_env = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = dsn
+    from piccolo_conf import DB  # imported after DATABASE_URL is set
+
+    saved = DB.config, DB.pool
+    DB.config, DB.pool = {"dsn": dsn}, None  # a pool would still talk to the old database
+    try:
+        yield
+    finally:
+        DB.config, DB.pool = saved
+        if saved_env is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = saved_env
+
+
+async def migrate(dsn: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "piccolo.main", "migrations", "forwards", "domain",
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": dsn},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode()
+
+
+@asynccontextmanager
+async def fresh_database() -> AsyncIterator[str]:
+    name = f"seedtest_{uuid.uuid4().hex[:12]}"
+    admin_url = admin_dsn()
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        dsn = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+        await migrate(dsn)
+        with engine_at(dsn):
+            yield dsn
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def table_counts() -> dict[str, int]:
+    return {table: await fetchval(f"SELECT count(*) FROM {table}") for table in TABLES}  # noqa: S608
+
+
+@pytest.fixture(autouse=True)
+def clean_state() -> None:
+    """Replaces the shared per-test reset: this module works in databases of its own, and
+    that reset would truncate them once the engine points here."""
+
+
+@pytest.fixture(scope="module")
+async def seeded() -> AsyncIterator[tuple[SeedSummary, float]]:
+    async with fresh_database():
+        started = time.perf_counter()
+        summary = await seed_demo(clock=CLOCK, staff_password=PASSWORD)
+        yield summary, time.perf_counter() - started
+
+
+async def test_seed_creates_a_crm_of_the_expected_size(seeded):
+    summary, elapsed = seeded
+    assert summary.created
+    assert summary.people == 2000
+    assert 2000 <= summary.memberships <= 3200
+    assert 2 * summary.memberships <= summary.consent_records <= 3 * summary.memberships
+    assert 14_000 <= summary.engagement_events <= 28_000  # about ten per person
+    assert summary.memberships <= summary.emails <= 5 * summary.memberships
+    assert summary.staff_emails == STAFF_EMAILS
+    counts = await table_counts()
+    assert (counts["people"], counts["community_memberships"], counts["consent_records"],
+            counts["engagement_events"], counts["outbound_emails"]) == (
+        summary.people, summary.memberships, summary.consent_records,
+        summary.engagement_events, summary.emails)
+    assert counts["talent_communities"] == 4
+    assert elapsed < 20, f"seeding 2,000 people took {elapsed:.1f}s"
+
+
+async def test_communities_are_public_with_descriptions_and_interests(seeded):
+    rows = await fetch("SELECT slug, description, interest_options, is_public "
+                       "FROM talent_communities ORDER BY slug")
+    assert [row["slug"] for row in rows] == ["data", "design", "engineering", "sales"]
+    for row in rows:
+        assert row["is_public"]
+        assert len(row["description"]) > 40
+        assert 4 <= len(row["interest_options"]) <= 6
+
+
+async def test_membership_status_mix_and_interests(seeded):
+    rows = await fetch(
+        "SELECT m.status, count(*) AS n, bool_and(m.interests <@ c.interest_options "
+        "AND cardinality(m.interests) > 0) AS interests_ok FROM community_memberships m "
+        "JOIN talent_communities c ON c.id = m.community GROUP BY m.status"
+    )
+    total = sum(row["n"] for row in rows)
+    share = {row["status"]: row["n"] / total for row in rows}
+    assert 0.62 <= share["confirmed"] <= 0.78
+    assert 0.05 <= share["pending"] <= 0.15
+    assert 0.14 <= share["left"] <= 0.26
+    assert all(row["interests_ok"] for row in rows)
+    per_person = await fetch("SELECT p.id, count(m.id) AS n FROM people p LEFT JOIN "
+                             "community_memberships m ON m.person = p.id GROUP BY p.id")
+    assert {row["n"] for row in per_person} == {0, 1, 2, 3}
+
+
+async def test_person_emails_are_unique_normalised_and_reserved(seeded):
+    emails = [row["email"] for row in await fetch("SELECT email FROM people")]
+    assert len(emails) == len(set(emails)) == 2000
+    assert all(normalise_email(email) == email for email in emails)
+    assert all(email.endswith("@example.com") for email in emails)
+    assert await fetchval("SELECT count(*) FROM people WHERE source <> 'demo'") == 0
+    oldest = await fetchval("SELECT min(created_at) FROM people")
+    assert 700 <= (NOW - oldest).days <= 730
+    recent = await fetchval("SELECT count(*) FROM people WHERE created_at > $1",
+                            NOW.replace(year=NOW.year - 1))
+    assert recent > 1000  # skewed toward the recent past
+
+
+async def test_every_membership_has_a_consistent_consent_ledger(seeded):
+    broken = await fetchval(
+        "SELECT count(*) FROM community_memberships m "
+        "JOIN talent_communities c ON c.id = m.community WHERE "
+        "NOT EXISTS (SELECT 1 FROM consent_records r WHERE r.person = m.person "
+        " AND r.scope = c.slug AND r.action = 'requested' AND r.method = 'web_form' "
+        " AND r.occurred_at = m.requested_at AND r.ip LIKE '%.%' AND r.user_agent <> '') "
+        "OR (m.status IN ('confirmed', 'left')) <> EXISTS (SELECT 1 FROM consent_records r "
+        " WHERE r.person = m.person AND r.scope = c.slug AND r.action = 'given' "
+        " AND r.method = 'double_opt_in' AND r.occurred_at = m.confirmed_at "
+        " AND r.consent_text IS NOT NULL) "
+        "OR (m.status = 'left') <> EXISTS (SELECT 1 FROM consent_records r "
+        " WHERE r.person = m.person AND r.scope = c.slug AND r.action = 'withdrawn' "
+        " AND r.method = 'preference_centre' AND r.occurred_at = m.left_at) "
+        "OR NOT (m.requested_at < coalesce(m.confirmed_at, $1) "
+        " AND coalesce(m.confirmed_at, m.requested_at) < coalesce(m.left_at, $1))",
+        NOW,
+    )
+    assert broken == 0
+    texts = await fetch("SELECT DISTINCT consent_text, purpose FROM consent_records")
+    assert len(texts) == 1
+    assert texts[0]["consent_text"] is not None
+    assert texts[0]["purpose"] == "community_emails"
+
+
+async def test_engagement_happens_within_each_persons_life(seeded):
+    outside = await fetchval(
+        "SELECT count(*) FROM engagement_events e JOIN people p ON p.id = e.person "
+        "WHERE e.occurred_at < p.created_at OR e.occurred_at > $1",
+        NOW,
+    )
+    assert outside == 0
+    types = {row["type"] for row in await fetch("SELECT DISTINCT type FROM engagement_events")}
+    assert types == set(LABELS)
+    per_person = [row["n"] for row in await fetch(
+        "SELECT count(e.id) AS n FROM people p "
+        "LEFT JOIN engagement_events e ON e.person = p.id GROUP BY p.id")]
+    assert sum(n <= 1 for n in per_person) >= 100  # some people are cold
+    assert sum(n >= 25 for n in per_person) >= 50  # and some are very engaged
+    visits = await fetchval("SELECT count(*) FROM engagement_events WHERE type = 'page_visit' "
+                            "AND payload ? 'utm_source'")
+    assert visits == await fetchval(
+        "SELECT count(*) FROM engagement_events WHERE type = 'page_visit'")
+
+
+async def test_sent_emails_match_their_engagement_and_consent(seeded):
+    assert await fetchval("SELECT count(*) FROM outbound_emails") == await fetchval(
+        "SELECT count(*) FROM engagement_events WHERE type = 'email_sent'")
+    assert await fetchval(
+        "SELECT count(*) FROM outbound_emails o JOIN people p ON p.id = o.person "
+        "WHERE o.state <> 'sent' OR o.to_address <> p.email OR o.dedupe_key NOT LIKE 'demo:%' "
+        "OR o.context <> '{}'::jsonb OR NOT (o.created_at <= o.sent_at AND o.sent_at < $1)",
+        NOW,
+    ) == 0
+    confirms = await fetchval(
+        "SELECT count(*) FROM outbound_emails WHERE template = 'community_confirm' "
+        "AND subject LIKE 'Confirm you want to join the Acme % community'")
+    assert confirms == await fetchval("SELECT count(*) FROM community_memberships")
+    # Marketing goes only to people whose consent for that community held at send time.
+    unconsented = await fetchval(
+        "SELECT count(*) FROM outbound_emails o WHERE o.template = 'community_newsletter' "
+        "AND (o.kind <> 'marketing' OR NOT EXISTS (SELECT 1 FROM community_memberships m "
+        " JOIN talent_communities c ON c.id = m.community WHERE m.person = o.person "
+        " AND o.dedupe_key LIKE 'demo:newsletter:' || c.slug || ':%' "
+        " AND m.confirmed_at < o.sent_at AND o.sent_at < coalesce(m.left_at, $1)))",
+        NOW,
+    )
+    assert unconsented == 0
+    assert await fetchval("SELECT count(*) FROM outbound_emails "
+                          "WHERE template = 'community_newsletter'") > 1000
+
+
+async def test_seeding_again_changes_nothing(seeded):
+    summary, _ = seeded
+    before = await table_counts()
+    again = await seed_demo(clock=CLOCK, staff_password=PASSWORD, seed=7)
+    assert not again.created
+    assert again == SeedSummary(False, **{
+        k: v for k, v in vars(summary).items() if k != "created"})
+    assert await table_counts() == before
+
+
+async def test_recruiter_can_sign_in(seeded):
+    staff = await authenticate(
+        email="recruiter@demo.local", password=PASSWORD, ip="127.0.0.1", clock=CLOCK
+    )
+    assert staff is not None
+    assert (staff.full_name, staff.roles) == ("Riley Recruiter", ("recruiter",))
+    assert await authenticate(
+        email="recruiter@demo.local", password="wrong-password-1", ip="127.0.0.1", clock=CLOCK
+    ) is None
+    roles = await fetch("SELECT email, roles FROM staff_users ORDER BY email")
+    assert {row["email"]: row["roles"] for row in roles} == {
+        "admin@demo.local": ["admin"], "hiring.manager@demo.local": ["hiring_manager"],
+        "host@demo.local": ["event_host"], "marketing@demo.local": ["marketing"],
+        "recruiter@demo.local": ["recruiter"],
+    }
+
+
+async def _people_fingerprint() -> list[tuple]:
+    rows = await fetch("SELECT email, full_name, created_at FROM people ORDER BY email")
+    return [tuple(row.values()) for row in rows]
+
+
+async def test_a_failed_seed_leaves_nothing_and_the_same_seed_gives_the_same_people(seeded):
+    summary, _ = seeded
+    expected = await _people_fingerprint()
+    async with fresh_database():
+        with pytest.raises(Invalid):
+            await seed_demo(clock=CLOCK, staff_password="too-short")
+        assert set((await table_counts()).values()) == {0}
+        again = await seed_demo(clock=CLOCK, staff_password=PASSWORD)
+        assert await _people_fingerprint() == expected
+    assert vars(again) == vars(summary)

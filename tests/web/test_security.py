@@ -1,0 +1,64 @@
+"""Security properties of the web layer that every later route inherits."""
+
+import pytest
+from litestar.handlers import HTTPRouteHandler
+
+import asgi
+
+
+def post_routes(app):
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if isinstance(handler, HTTPRouteHandler) and "POST" in handler.http_methods:
+                yield route.path
+
+
+async def test_web_template_environment_autoescapes(app):
+    env = app.template_engine.engine
+    assert env.autoescape is True or env.autoescape("page.html") is True
+
+
+def test_csrf_exemptions_are_exactly_the_declared_set():
+    # Only RFC 8058 one-click unsubscribe and signed webhooks may ever be listed here.
+    assert asgi.CSRF_EXEMPT == []
+
+
+async def test_every_post_route_rejects_a_missing_csrf_token(app, browser):
+    paths = sorted(set(post_routes(app)))
+    assert "/communities/{slug:str}/join" in paths and "/backoffice/login" in paths
+    await browser.get("/")  # obtain the CSRF cookie, like a browser would
+    for path in paths:
+        concrete = path.replace("{slug:str}", "engineering").replace("{token:str}", "abc")
+        response = await browser.submit(concrete, {"x": "1"}, csrf=False)
+        assert response.status_code == 403, f"{path} accepted a POST without a CSRF token"
+        assert "Traceback" not in response.text
+
+
+async def test_a_forged_csrf_token_is_rejected(browser):
+    await browser.get("/backoffice/login")
+    browser.last_token = "forged-token"
+    response = await browser.submit("/backoffice/login", {"email": "a@b.c", "password": "x"})
+    assert response.status_code == 403
+    assert "form expired" in response.text
+
+
+async def test_unknown_pages_get_a_friendly_404(browser):
+    response = await browser.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    assert "Traceback" not in response.text
+
+
+async def test_api_clients_get_problem_details(browser):
+    response = await browser.client.get("/api/nothing", headers={"accept": "application/json"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 404
+
+
+@pytest.mark.parametrize("path", ["/backoffice/candidates", "/backoffice/candidates/1",
+                                  "/backoffice/mail"])
+async def test_back_office_pages_need_sign_in(browser, path):
+    response = await browser.get(path)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/backoffice/login?next=")

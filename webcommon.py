@@ -1,0 +1,60 @@
+"""Helpers shared by the two HTTP entrypoints (portal and back office).
+
+Kept at the root so portal/ and backoffice/ never import each other.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.response import Template
+from litestar.utils.scope.state import ScopeState
+
+
+def client_ip(request: Request) -> str:
+    # The socket peer, never X-Forwarded-For: a header is whatever the client says.
+    return request.client.host if request.client else ""
+
+
+def user_agent(request: Request) -> str:
+    return request.headers.get("user-agent", "")[:400]
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
+    """A template response with the CSRF token (for htmx headers) in its context."""
+    token = ScopeState.from_scope(request.scope).csrf_token  # Empty when CSRF failed
+    context.setdefault("csrf_token", token if isinstance(token, str) else "")
+    return Template(template_name=template, context=context, status_code=status_code)
+
+
+def app_state(request: Request) -> State:
+    return request.app.state
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_date(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%-d %b %Y")
+
+
+def time_ago(value: datetime | None, now: datetime | None = None) -> str:
+    if value is None:
+        return "never"
+    seconds = int(((now or datetime.now(UTC)) - value).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("year", 31_536_000), ("month", 2_592_000), ("day", 86_400),
+                       ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"

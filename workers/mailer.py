@@ -1,0 +1,77 @@
+"""SMTP delivery over one reused connection (a new SMTP session per mail is slow)."""
+
+from __future__ import annotations
+
+import asyncio
+from email.message import EmailMessage
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+
+
+class PermanentMailError(Exception):
+    """The server refused the message for good (5xx): retrying will not help."""
+
+
+class TemporaryMailError(Exception):
+    """Connection trouble or a 4xx reply: worth another try later."""
+
+
+class SmtpMailer:
+    def __init__(self, url: str, *, timeout: float = 20) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtps"}:
+            raise ValueError("SMTP_URL must look like smtp://user:password@host:587?starttls=true")
+        query = parse_qs(parts.query)
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or (465 if parts.scheme == "smtps" else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.use_tls = parts.scheme == "smtps"
+        self.start_tls = query.get("starttls", ["false"])[0].lower() in {"1", "true", "yes"}
+        self.timeout = timeout
+        self._client: aiosmtplib.SMTP | None = None
+        self._lock = asyncio.Lock()
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self._client is not None and self._client.is_connected:
+            return self._client
+        client = aiosmtplib.SMTP(
+            hostname=self.host, port=self.port, use_tls=self.use_tls,
+            start_tls=self.start_tls, timeout=self.timeout,
+        )
+        await client.connect()
+        if self.username:
+            await client.login(self.username, self.password or "")
+        self._client = client
+        return client
+
+    async def send(self, message: EmailMessage) -> str:
+        async with self._lock:  # one SMTP conversation at a time on the shared connection
+            try:
+                client = await self._connected()
+                _errors, reply = await client.send_message(message)
+                return reply
+            except aiosmtplib.SMTPResponseException as exc:
+                if 500 <= exc.code < 600:
+                    raise PermanentMailError(f"{exc.code} {exc.message}") from exc
+                await self._reset()
+                raise TemporaryMailError(f"{exc.code} {exc.message}") from exc
+            except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+                await self._reset()
+                raise TemporaryMailError(str(exc) or exc.__class__.__name__) from exc
+
+    async def _reset(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.close()
+            finally:
+                self._client = None
+
+    async def close(self) -> None:
+        if self._client is not None and self._client.is_connected:
+            try:
+                await self._client.quit()
+            except aiosmtplib.SMTPException:
+                self._client.close()
+        self._client = None

@@ -1,0 +1,67 @@
+"""arq entrypoint: `talentloop worker` (or `arq workers.settings.WorkerSettings`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from arq import cron
+
+from domain.db import close_pool, start_pool
+from domain.ports import SystemClock
+from settings import get_settings
+from workers.emails import EmailRenderer
+from workers.mailer import SmtpMailer
+from workers.queue import ArqTaskQueue, redis_settings
+from workers.tasks.mail import send_email
+from workers.tasks.outbox import relay_outbox
+
+HEARTBEAT_KEY = "talentloop:worker:heartbeat"
+HEARTBEAT_SECONDS = 5
+log = logging.getLogger("talentloop.worker")
+
+
+async def _beat(ctx: dict) -> None:
+    while True:
+        await ctx["redis"].set(HEARTBEAT_KEY, str(time.time()), ex=HEARTBEAT_SECONDS * 12)
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+async def startup(ctx: dict) -> None:
+    settings = get_settings()
+    ctx["owns_pool"] = await start_pool(max_size=settings.db_pool_max)
+    ctx["clock"] = SystemClock()
+    ctx["queue"] = ArqTaskQueue(ctx["redis"])
+    ctx["mailer"] = SmtpMailer(settings.smtp_url or "smtp://127.0.0.1:1025")
+    ctx["emails"] = EmailRenderer(
+        sender=settings.mail_from, company_name=settings.company_name,
+        postal_address=settings.postal_address,
+    )
+    ctx["heartbeat"] = asyncio.create_task(_beat(ctx))
+    log.info("worker ready")
+
+
+async def shutdown(ctx: dict) -> None:
+    if "heartbeat" in ctx:
+        ctx["heartbeat"].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ctx["heartbeat"]
+    if "mailer" in ctx:
+        await ctx["mailer"].close()
+    if ctx.get("owns_pool"):
+        await close_pool()
+
+
+class WorkerSettings:
+    functions = [send_email, relay_outbox]
+    cron_jobs = [cron(relay_outbox, second=set(range(0, 60, 5)), run_at_startup=True,
+                      unique=True, timeout=60)]
+    on_startup = startup
+    on_shutdown = shutdown
+    max_tries = 5
+    job_timeout = 120
+    keep_result = 3600
+    redis_settings = redis_settings(get_settings().redis_url or "redis://127.0.0.1:6379/0")
+    max_jobs = get_settings().worker_concurrency
