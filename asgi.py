@@ -9,7 +9,7 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
@@ -24,6 +24,7 @@ from domain.ports import SystemClock
 from settings import ROOT, Settings, get_settings
 from web_errors import exception_handlers
 from web_health import healthz
+from web_security import security_headers
 from web_sessions import session_config
 from webcommon import format_date, format_datetime, time_ago
 from workers.queue import ArqTaskQueue
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         }),
         openapi_config=OpenAPIConfig(title="talentloop", version="0.1.0", path="/schema"),
         exception_handlers=exception_handlers(),
+        before_send=[security_headers(https=settings.base_url.startswith("https://"))],
         lifespan=[_lifespan(settings, redis)],
         debug=False,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Callable
@@ -49,18 +48,16 @@ def _handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
+    from runtime.errors import RuntimeServiceError
+
     try:
         get_settings()
         return _handlers()[args.command](args)
-    except (CommandError, ConfigError) as exc:
+    except (CommandError, ConfigError, RuntimeServiceError) as exc:
         print(f"talentloop: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-def run_async(coroutine) -> object:
-    return asyncio.run(coroutine)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ def create_router(*, middleware: list) -> Router:
             candidates.detail,
             mail.index,
             mail.detail,
+            mail.html_body,
         ],
         middleware=middleware,
     )

@@ -15,7 +15,6 @@ import contextlib
 import email.utils
 import logging
 import mailbox
-import os
 import re
 import signal
 import sys
@@ -24,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -258,9 +257,10 @@ class MailStore:
 
     def _mtime(self, key: str) -> float:
         # Files dropped into the Maildir by other tools have arbitrary names.
+        # A MaildirMessage's date is its file's modification time.
         try:
-            with self._lock, self._box.get_file(key) as handle:
-                return os.fstat(handle.fileno()).st_mtime
+            with self._lock:
+                return float(self._box.get_message(key).get_date())
         except (KeyError, OSError):
             return 0.0
 
@@ -373,7 +373,7 @@ def _recipients(message: EmailMessage) -> set[str]:
     return {address.casefold() for address in _addresses(values)}
 
 
-def _text_content(part: EmailMessage | None) -> str | None:
+def _text_content(part: MIMEPart | None) -> str | None:
     if part is None:
         return None
     try:
@@ -388,9 +388,7 @@ def _text_content(part: EmailMessage | None) -> str | None:
     return content.replace("\r\n", "\n")
 
 
-def _attachments(
-    message: EmailMessage, *, skip: Sequence[EmailMessage | None]
-) -> Iterator[Attachment]:
+def _attachments(message: EmailMessage, *, skip: Sequence[MIMEPart | None]) -> Iterator[Attachment]:
     for part in message.walk():
         if part.is_multipart() or any(part is body for body in skip):
             continue

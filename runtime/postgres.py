@@ -29,6 +29,7 @@ import stat
 import subprocess
 import time
 from pathlib import Path
+from typing import TypedDict
 
 from runtime.errors import RuntimeServiceError
 from runtime.ports import ensure_port_free, remembered_port
@@ -385,7 +386,13 @@ def _server_account() -> pwd.struct_passwd | None:
         ) from None
 
 
-def _account_kwargs(account: pwd.struct_passwd | None) -> dict[str, object]:
+class _RunAs(TypedDict, total=False):
+    user: int
+    group: int
+    extra_groups: list[int]
+
+
+def _account_kwargs(account: pwd.struct_passwd | None) -> _RunAs:
     """Popen arguments dropping root to `account` (and root's supplementary groups)."""
     if account is None:
         return {}

@@ -1,9 +1,9 @@
 """Mail outbox: what the development mail sink received (local runs only)."""
 
-from litestar import Request, get
+from litestar import MediaType, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.response import Response, Template
 
 from backoffice.auth import current_staff
 from backoffice.permissions import requires
@@ -36,6 +36,24 @@ async def index(request: Request, page_number: FromQuery[int] = 1) -> Template:
         prev_url=f"/backoffice/mail?page_number={number - 1}" if number > 1 else None,
         current_staff=staff,
     )
+
+
+# The email's own HTML, shown in a sandboxed frame with a policy of its own: inline
+# styles allowed (emails need them), scripts, forms, plugins and remote loads not.
+EMAIL_PREVIEW_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; sandbox"
+)
+
+
+@get("/mail/{key:str}/html", name="backoffice.mail.html", guards=CAN_VIEW,
+     include_in_schema=False)
+async def html_body(request: Request, key: FromPath[str]) -> Response:
+    store = _store(request)
+    message = store.get(key) if store else None
+    if message is None or message.html_body is None:
+        raise NotFoundException("This message has no HTML version.")
+    return Response(message.html_body, media_type=MediaType.HTML,
+                    headers={"content-security-policy": EMAIL_PREVIEW_POLICY})
 
 
 @get("/mail/{key:str}", name="backoffice.mail.detail", guards=CAN_VIEW, include_in_schema=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -47,14 +48,19 @@ async def create_user(
         address = normalise_email(email, internal=True)
     except InvalidEmail as exc:
         raise Invalid(str(exc), {"email": str(exc)}) from exc
-    checked = [parse_role(role).value for role in roles]
+    try:
+        checked = [parse_role(role).value for role in roles]
+    except ValueError as exc:
+        raise Invalid(str(exc), {"roles": str(exc)}) from exc
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+        message = f"Passwords need at least {MIN_PASSWORD_LENGTH} characters."
+        raise Invalid(message, {"password": message})
+    password_hash = await asyncio.to_thread(_hasher.hash, password)
     rows = await fetch(
         "INSERT INTO staff_users (email, full_name, password_hash, roles, is_active, created_at) "
         "VALUES ($1, $2, $3, $4, true, $5) ON CONFLICT (email) DO NOTHING "
         "RETURNING id, email, full_name, roles",
-        address, clean_name(full_name) or address, _hasher.hash(password), checked, clock.now(),
+        address, clean_name(full_name) or address, password_hash, checked, clock.now(),
     )
     if not rows:
         raise Conflict(f"A staff account for {address} already exists.")
@@ -73,7 +79,10 @@ async def authenticate(*, email: str, password: str, ip: str, clock: Clock) -> S
         address,
     )
     row = rows[0] if rows else None
-    if not _verify(row["password_hash"] if row else _DUMMY_HASH, password) or row is None:
+    # argon2 takes a few hundred ms of CPU: off the event loop, or one login stalls everyone.
+    verified = await asyncio.to_thread(_verify, row["password_hash"] if row else _DUMMY_HASH,
+                                       password)
+    if not verified or row is None:
         await audit.record(action="staff.login_failed", at=clock.now(), actor=address, ip=ip)
         return None
     await _after_login(row, password, ip, clock)
@@ -88,7 +97,9 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 async def _after_login(row: dict, password: str, ip: str, clock: Clock) -> None:
-    new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(row["password_hash"]) else None
+    new_hash = None
+    if _hasher.check_needs_rehash(row["password_hash"]):
+        new_hash = await asyncio.to_thread(_hasher.hash, password)
     await fetch(
         "UPDATE staff_users SET last_login_at = $2, "
         "password_hash = COALESCE($3, password_hash) WHERE id = $1",

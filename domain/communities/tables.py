@@ -19,8 +19,8 @@ class CommunityMembership(Table, tablename="community_memberships"):
     """pending -> confirmed -> left; re-joining after leaving returns to pending."""
 
     id = Serial(primary_key=True)
-    person = ForeignKey(references=Person, index=True)
-    community = ForeignKey(references=TalentCommunity, index=True)
+    person = ForeignKey(references=Person, null=False, index=True)
+    community = ForeignKey(references=TalentCommunity, null=False, index=True)
     status = Varchar(length=16, default="pending", index=True)
     interests = Array(base_column=Varchar(length=80), default=list)
     requested_at = Timestamptz()

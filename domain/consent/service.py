@@ -50,8 +50,8 @@ async def record(
 
 async def ledger(person_id: int) -> list[dict]:
     return await fetch(
-        "SELECT c.id, c.purpose, c.scope, c.action, c.method, c.occurred_at, c.ip, "
-        "c.user_agent, t.version AS text_version "
+        "SELECT c.id, c.purpose, c.scope, c.action, c.method, c.occurred_at, "
+        "t.version AS text_version "
         "FROM consent_records c LEFT JOIN consent_texts t ON t.id = c.consent_text "
         "WHERE c.person = $1 ORDER BY c.occurred_at DESC, c.id DESC",
         person_id,

@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
@@ -21,10 +21,11 @@ class ConsentRecord(Table, tablename="consent_records"):
     """Append-only ledger. Current consent is the latest given/withdrawn row per purpose+scope."""
 
     id = Serial(primary_key=True)
-    person = ForeignKey(references=Person, index=True)
+    person = ForeignKey(references=Person, null=False, index=True)
     purpose = Varchar(length=40)
     scope = Varchar(length=80, default="")
-    consent_text = ForeignKey(references=ConsentText, null=True)
+    # RESTRICT: the ledger quotes the exact text; deleting a text must never erase entries.
+    consent_text = ForeignKey(references=ConsentText, null=True, on_delete=OnDelete.restrict)
     action = Varchar(length=16)
     method = Varchar(length=32)
     occurred_at = Timestamptz()

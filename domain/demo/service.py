@@ -20,7 +20,6 @@ from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS
 from domain.db import connection, transaction
 from domain.demo import data
-from domain.errors import Invalid
 from domain.ports import Clock
 
 COMPANY = "Acme"
@@ -105,24 +104,12 @@ async def _ensure_staff(conn: Any, password: str, clock: Clock) -> None:
 async def _create_staff(
     conn: Any, email: str, full_name: str, roles: list[str], password: str, clock: Clock
 ) -> None:
-    try:
-        await accounts.create_user(
-            email=email, full_name=full_name, roles=roles, password=password, clock=clock
-        )
-    except Invalid as exc:
-        if "email" not in exc.errors:
-            raise
-        # normalise_email refuses special-use domains such as .local, so create the account
-        # under a stand-in address (same password, role and name rules) and rename it.
-        local = email.split("@", 1)[0]
-        staff = await accounts.create_user(
-            email=f"{local}@demo-seed.example.com", full_name=full_name, roles=roles,
-            password=password, clock=clock,
-        )
-        await conn.execute("UPDATE staff_users SET email = $2 WHERE id = $1", staff.id, email)
+    await accounts.create_user(
+        email=email, full_name=full_name, roles=roles, password=password, clock=clock
+    )
 
 
-async def _ensure_communities(conn: Any, now: Any) -> list[Community]:
+async def _ensure_communities(conn: Any, now: datetime) -> list[Community]:
     created_at = now - timedelta(days=760)
     await conn.executemany(
         "INSERT INTO talent_communities (slug, name, description, is_public, interest_options, "

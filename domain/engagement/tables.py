@@ -11,7 +11,7 @@ class EngagementEvent(Table, tablename="engagement_events"):
     """
 
     id = BigSerial(primary_key=True)
-    person = ForeignKey(references=Person)
+    person = ForeignKey(references=Person, null=False)
     type = Varchar(length=40)
     occurred_at = Timestamptz()
     source = Varchar(length=80, default="")

@@ -1,4 +1,13 @@
-from piccolo.columns import JSONB, BigSerial, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    BigSerial,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from domain.people.tables import Person
@@ -9,7 +18,7 @@ class OutboundEmail(Table, tablename="outbound_emails"):
     can never create a second copy; `state` moves queued -> sending -> sent | failed."""
 
     id = BigSerial(primary_key=True)
-    person = ForeignKey(references=Person, null=True, index=True)
+    person = ForeignKey(references=Person, null=True, index=True, on_delete=OnDelete.set_null)
     to_address = Varchar(length=320)
     template = Varchar(length=80)
     context = JSONB(default={})

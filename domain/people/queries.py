@@ -157,10 +157,10 @@ async def timeline(person_id: int, ledger: list[dict], limit: int = 200) -> list
 
 
 def _consent_detail(entry: dict) -> str:
+    # The IP and user agent are evidence for the ledger, not for recruiters (ASVS 8.2.3).
     parts = [
         f"text v{entry['text_version']}" if entry["text_version"] else "",
         f"via {entry['method'].replace('_', ' ')}",
-        f"from {entry['ip']}" if entry["ip"] else "",
     ]
     return ", ".join(part for part in parts if part)
 

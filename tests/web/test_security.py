@@ -62,3 +62,21 @@ async def test_back_office_pages_need_sign_in(browser, path):
     response = await browser.get(path)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/backoffice/login?next=")
+
+
+async def test_html_responses_carry_security_headers(browser, community):
+    for path in ("/", "/communities/engineering", "/backoffice/login", "/no/such/page"):
+        response = await browser.get(path)
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "object-src 'none'" in csp, path
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_session_and_csrf_cookies_are_http_only_and_same_site(browser, staff_user):
+    page = await browser.get("/backoffice/login")
+    assert "HttpOnly" in page.headers["set-cookie"] and "SameSite=lax" in page.headers["set-cookie"]
+    response = await browser.submit(
+        "/backoffice/login", {"email": "recruiter@test.local", "password": "a-long-test-password"})
+    staff_cookie = [c for c in response.headers.get_list("set-cookie") if c.startswith("tl_staff=")]
+    assert staff_cookie and "HttpOnly" in staff_cookie[0] and "SameSite=lax" in staff_cookie[0]

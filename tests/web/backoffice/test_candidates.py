@@ -75,6 +75,9 @@ async def test_person_joined_on_portal_appears_with_timeline(signed_in, communit
     assert "<script>alert" not in detail.text
     for expected in ("Consent given", "Consent requested", "Joined a community", "Email"):
         assert expected in detail.text, expected
+    # Consent evidence (IP, user agent) stays in the ledger, out of recruiters' pages.
+    assert "203.0.113.7" not in detail.text
+    assert "python-httpx" not in detail.text
 
 
 async def test_candidate_list_filters_and_pages_by_keyset(signed_in, community):
@@ -98,3 +101,19 @@ async def test_candidate_list_filters_and_pages_by_keyset(signed_in, community):
 async def test_unknown_person_is_a_404_page(signed_in):
     response = await signed_in.get("/backoffice/candidates/999999")
     assert response.status_code == 404
+
+
+async def test_mail_outbox_lists_and_shows_sink_messages_safely(signed_in, community, mail,
+                                                                worker_burst):
+    await join(signed_in, name="<b>Bold</b> Ann", email="ann@example.com")
+    await worker_burst()
+    listing = await signed_in.get("/backoffice/mail")
+    assert listing.status_code == 200
+    key = re.search(r'href="/backoffice/mail/([^"/]+)"', listing.text).group(1)
+    detail = await signed_in.get(f"/backoffice/mail/{key}")
+    assert "Confirm" in detail.text and "ann@example.com" in detail.text
+    frame = await signed_in.get(f"/backoffice/mail/{key}/html")
+    assert frame.status_code == 200
+    assert "sandbox" in frame.headers["content-security-policy"]
+    assert "script-src" not in frame.headers["content-security-policy"]
+    assert (await signed_in.get("/backoffice/mail/..%2F..%2Fetc%2Fpasswd")).status_code == 404

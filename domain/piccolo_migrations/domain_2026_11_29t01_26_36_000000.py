@@ -2,7 +2,7 @@
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-ID = "2026-11-29T01:40:00:000000"
+ID = "2026-11-29T01:26:36:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "search and timeline indexes"
 
