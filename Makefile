@@ -34,11 +34,14 @@ run: setup ## start talentloop locally (embedded PostgreSQL, Redis, mail sink; w
 	$(BIN)/talentloop run
 
 test: setup ## run the whole suite: unit, integration, web, workers, then browser journeys
-	$(BIN)/python -m pytest -m "not e2e" -q
+	$(BIN)/python -m pytest -m "not e2e and not smoke" -q
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -m e2e -q -p no:randomly tests/e2e
 
 test-fast: setup ## everything except the browser journeys
-	$(BIN)/python -m pytest -m "not e2e" -q
+	$(BIN)/python -m pytest -m "not e2e and not smoke" -q
+
+smoke: setup ## `talentloop run` on embedded defaults: starts, healthy, stops cleanly
+	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(BIN)/python -m pytest -m smoke -q -s tests/smoke
 
 test-e2e: setup ## only the browser journeys (needs Chromium)
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -m e2e -q tests/e2e

@@ -73,6 +73,8 @@ def _start_mail_sink(maildir: Path) -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     sys.path.insert(0, str(ROOT))
+    if config.option.markexpr == "smoke":
+        return  # the smoke test starts its own services through `talentloop run`
     scratch = Path(tempfile.mkdtemp(prefix="talentloop-test-"))
     _cleanup.append(lambda: shutil.rmtree(scratch, ignore_errors=True))
     server_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
@@ -94,6 +96,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "SECRET_KEY": "test-secret-key-not-for-production",
         "BASE_URL": "http://testserver",
         "PICCOLO_CONF": "piccolo_conf",
+        "TALENTLOOP_TEST_SERVICES": "1",
     })
     _migrate()
 

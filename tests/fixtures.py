@@ -30,10 +30,18 @@ class FrozenClock:
         self.current += timedelta(**delta)
 
 
+def _services_configured() -> bool:
+    # False in the smoke run, which starts its own services through `talentloop run`.
+    return os.environ.get("TALENTLOOP_TEST_SERVICES") == "1"
+
+
 @pytest.fixture(scope="session", autouse=True)
 async def db_pool():
     from domain.db import close_pool, start_pool
 
+    if not _services_configured():
+        yield
+        return
     await start_pool(max_size=10)
     yield
     await close_pool()
@@ -44,6 +52,8 @@ async def clean_state(db_pool):
     """Each test starts from empty tables, an empty Redis database and an empty sink."""
     from redis.asyncio import Redis
 
+    if not _services_configured():
+        return
     from domain.bootstrap import ensure_reference_data
     from domain.db import execute
     from domain.ports import SystemClock
