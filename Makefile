@@ -49,6 +49,7 @@ test-e2e: setup ## only the browser journeys (needs Chromium)
 lint: setup ## ruff, import contracts, template lint
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/djlint templates --lint --quiet
 
 format: setup ## apply ruff's fixes and formatting

@@ -22,6 +22,7 @@ import portal
 from domain.db import close_pool, start_pool
 from domain.ports import SystemClock
 from settings import ROOT, Settings, get_settings
+from web_access_log import access_log
 from web_errors import exception_handlers
 from web_health import healthz
 from web_security import security_headers
@@ -92,7 +93,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         }),
         openapi_config=OpenAPIConfig(title="talentloop", version="0.1.0", path="/schema"),
         exception_handlers=exception_handlers(),
-        before_send=[security_headers(https=settings.base_url.startswith("https://"))],
+        before_send=[security_headers(https=settings.base_url.startswith("https://")),
+                     access_log],
         lifespan=[_lifespan(settings, redis)],
         debug=False,
     )

@@ -68,7 +68,10 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
     detail = exc.detail if exc.status_code < 500 and not generic else None
     if exc.status_code == 403 and "CSRF" in (exc.detail or ""):
         detail = "This form expired or came from another site. Go back, reload and try again."
-    return _render(request, exc.status_code, detail)
+    response = _render(request, exc.status_code, detail)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value  # e.g. Retry-After on 429
+    return response
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import os
 import secrets
 from pathlib import Path
@@ -146,8 +147,20 @@ def web(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
+        access_log=False,
+        log_config=_log_config(settings.log_level),
     )
     return 0
+
+
+def _log_config(level: str) -> dict:
+    """uvicorn's logging plus our access log (which logs route templates, never tokens)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["talentloop"] = {"handlers": ["default"], "level": level,
+                                       "propagate": False}
+    return config
 
 
 def worker(_: argparse.Namespace) -> int:

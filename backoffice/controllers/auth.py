@@ -5,6 +5,7 @@ from litestar.response import Redirect, Template
 from backoffice.auth import current_staff, start_session
 from backoffice.forms import LoginForm, safe_next
 from domain.accounts import service as accounts
+from web_ratelimit import rate_limited
 from webcommon import client_ip, page
 
 
@@ -16,7 +17,8 @@ async def login_page(request: Request, next: FromQuery[str] = "") -> Template | 
                 next=safe_next(next), current_staff=None)
 
 
-@post("/login", name="backoffice.auth.submit", include_in_schema=False)
+@post("/login", name="backoffice.auth.submit", include_in_schema=False,
+      guards=[rate_limited("staff-login", limit=10, window_seconds=60)])
 async def login_submit(request: Request) -> Template | Redirect:
     form = LoginForm.from_form(await request.form())
     staff = None

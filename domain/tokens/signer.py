@@ -102,10 +102,12 @@ def unsign(secret: str, purpose: Purpose, token: str) -> TokenClaims:
     try:
         return _claims(purpose, serializer.loads(token, max_age=max_age))
     except SignatureExpired as exc:
-        try:
-            claims = _claims(purpose, serializer.load_payload(exc.payload))
-        except (BadData, TokenInvalid):
-            claims = None
+        claims = None
+        if isinstance(exc.payload, bytes):
+            try:
+                claims = _claims(purpose, serializer.load_payload(exc.payload))
+            except (BadData, TokenInvalid):
+                claims = None
         raise TokenExpired(claims) from exc
     except BadData as exc:
         raise TokenInvalid() from exc

@@ -7,6 +7,7 @@ from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS
 from domain.tokens.signer import MAX_AGE, Purpose
 from portal.forms import JoinForm
+from web_ratelimit import rate_limited
 from webcommon import client_ip, page, user_agent
 
 
@@ -29,7 +30,8 @@ async def detail(request: Request, slug: FromPath[str]) -> Template:
     return await _form_page(request, community, JoinForm(), 200)
 
 
-@post("/communities/{slug:str}/join", name="portal.communities.join", include_in_schema=False)
+@post("/communities/{slug:str}/join", name="portal.communities.join", include_in_schema=False,
+      guards=[rate_limited("join", limit=20, window_seconds=60)])
 async def join(request: Request, slug: FromPath[str]) -> Template | Redirect:
     community = await communities.get_public(slug)
     form = JoinForm.from_form(await request.form())

@@ -7,6 +7,7 @@ from litestar.response import Redirect, Template
 
 from domain.communities import service as communities
 from domain.communities.service import ConfirmationProblem
+from web_ratelimit import rate_limited
 from webcommon import client_ip, page, user_agent
 
 PROBLEM_STATUS = {"expired": 410, "used": 409, "invalid": 400, "left": 409}
@@ -26,7 +27,8 @@ async def show(request: Request, token: FromPath[str]) -> Template:
     return page(request, "portal/confirm/show.html", token=token, **preview)
 
 
-@post("/confirm/{token:str}", name="portal.confirm.submit", include_in_schema=False)
+@post("/confirm/{token:str}", name="portal.confirm.submit", include_in_schema=False,
+      guards=[rate_limited("confirm", limit=30, window_seconds=60)])
 async def submit(request: Request, token: FromPath[str]) -> Template | Redirect:
     try:
         community = await communities.confirm_membership(

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -215,23 +215,28 @@ class PageProblems:
         elif response.status >= 400 and response.request.is_navigation_request():
             self._refused_documents.add(response.url)
 
-    def _expected(self, index: int) -> bool:
-        # Chromium logs "Failed to load resource" for a page served with a 4xx status,
-        # which is how forms come back with their errors (422) and how a used link
-        # answers (409): the test checks those pages; only other errors count here.
-        text, url = self.console_errors[index], self._console_urls[index]
-        return text.startswith("Failed to load resource") and url in self._refused_documents
-
     async def _on_dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(f"{dialog.type}: {dialog.message}")
         await dialog.dismiss()
 
-    def report(self) -> str:
-        self.console_errors = [
-            error for index, error in enumerate(self.console_errors) if not self._expected(index)
+    def unexpected_console_errors(self) -> list[str]:
+        # Chromium logs "Failed to load resource" for a page served with a 4xx status,
+        # which is how a form comes back with its errors (422): the test checks such
+        # pages itself; every other console error counts.
+        return [
+            text for text, url in zip(self.console_errors, self._console_urls, strict=True)
+            if not (text.startswith("Failed to load resource") and url in self._refused_documents)
         ]
-        found = [(f.name, getattr(self, f.name)) for f in fields(self) if f.repr]
-        return "\n".join(f"{name}: {values}" for name, values in found if values)
+
+    def report(self) -> str:
+        found = {
+            "console errors": self.unexpected_console_errors(),
+            "uncaught exceptions": self.page_errors,
+            "failed requests": self.failed_requests,
+            "server errors": self.server_errors,
+            "dialogs": self.dialogs,
+        }
+        return "\n".join(f"{name}: {values}" for name, values in found.items() if values)
 
 
 @dataclass
@@ -318,15 +323,15 @@ def wait_for_email(mail, live_server: LiveServer) -> WaitForEmail:
     them, so there is nothing to await but the Maildir."""
 
     async def wait(to: str, subject_contains: str | None = None, *, count: int = 1,
-                   timeout: float = MAIL_TIMEOUT) -> list:
-        deadline = asyncio.get_running_loop().time() + timeout
+                   within: float = MAIL_TIMEOUT) -> list:
+        deadline = asyncio.get_running_loop().time() + within
         while True:
             found = mail.find(to=to, subject_contains=subject_contains)
             if len(found) >= count:
                 return found
             if asyncio.get_running_loop().time() > deadline:
                 pytest.fail(f"{count} email(s) to {to} ({subject_contains!r}) did not reach "
-                            f"the mail sink within {timeout:g} s; it has {len(found)}")
+                            f"the mail sink within {within:g} s; it has {len(found)}")
             await asyncio.sleep(0.1)
 
     return wait

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import expect
 
 from domain.db import fetch
-from tests.e2e.pages import CandidatesPage, ConfirmPage, JoinPage, LoginPage, MailOutboxPage
+from tests.e2e.pages import ConfirmPage, JoinPage, LoginPage, MailOutboxPage
 
 pytestmark = pytest.mark.e2e
 

@@ -80,3 +80,27 @@ async def test_session_and_csrf_cookies_are_http_only_and_same_site(browser, sta
         "/backoffice/login", {"email": "recruiter@test.local", "password": "a-long-test-password"})
     staff_cookie = [c for c in response.headers.get_list("set-cookie") if c.startswith("tl_staff=")]
     assert staff_cookie and "HttpOnly" in staff_cookie[0] and "SameSite=lax" in staff_cookie[0]
+
+
+async def test_staff_login_is_rate_limited_per_peer_not_per_forwarded_header(browser, staff_user):
+    await browser.get("/backoffice/login")
+    statuses = []
+    for attempt in range(11):
+        response = await browser.submit(
+            "/backoffice/login", {"email": "recruiter@test.local", "password": f"wrong-{attempt}"},
+            headers={"x-forwarded-for": f"198.51.100.{attempt}"})  # spoofing changes nothing
+        statuses.append(response.status_code)
+    assert statuses[:10] == [422] * 10
+    assert statuses[10] == 429
+    assert int(response.headers["retry-after"]) > 0
+    assert "Slow down" in response.text
+
+
+async def test_access_log_names_routes_not_token_paths(browser, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="talentloop.access"):
+        await browser.get("/confirm/secret-token-value")
+    lines = [r.getMessage() for r in caplog.records if r.name == "talentloop.access"]
+    assert any("/confirm/{token}" in line for line in lines)
+    assert not any("secret-token-value" in line for line in lines)

@@ -1,0 +1,19 @@
+"""Access log lines that never contain tokens: the route template (`/confirm/{token}`) is
+logged, not the concrete path, and uvicorn's own access log is off for that reason
+(QUALITY.md S5: no issued token in logs)."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar.types import Message, Scope
+
+log = logging.getLogger("talentloop.access")
+
+
+def access_log(message: Message, scope: Scope) -> None:
+    if message["type"] != "http.response.start":
+        return
+    client = scope.get("client") or ("-", 0)
+    route = scope.get("path_template") or "(no matching route)"
+    log.info("%s %s %s %s", client[0], scope.get("method", "-"), route, message["status"])
