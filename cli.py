@@ -10,10 +10,6 @@ from collections.abc import Callable
 from settings import ConfigError, get_settings
 
 
-class CommandError(Exception):
-    """A problem to print as one clear line (no traceback)."""
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="talentloop", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -48,7 +44,7 @@ def _handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
-    from runtime.errors import RuntimeServiceError
+    from runtime.errors import CommandError, RuntimeServiceError
 
     try:
         get_settings()

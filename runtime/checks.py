@@ -38,7 +38,7 @@ def describe_redis_error(exc: BaseException, url: str) -> str:
     return f"cannot reach Redis at {redact(url)}: {exc.__class__.__name__}: {exc}"
 
 
-async def _database(settings: Settings) -> str | None:
+async def database_problem(settings: Settings) -> str | None:
     import asyncpg
 
     url = settings.require_database_url()
@@ -57,7 +57,7 @@ async def _database(settings: Settings) -> str | None:
     return None if applied else "no migrations applied yet: run `talentloop migrate`"
 
 
-async def _redis(settings: Settings) -> str | None:
+async def redis_problem(settings: Settings) -> str | None:
     from redis.asyncio import Redis
 
     url = settings.require_redis_url()
@@ -89,7 +89,8 @@ async def run_checks(settings: Settings) -> list[str]:
     from settings import ConfigError
 
     problems: list[str] = []
-    for label, check in (("PostgreSQL", _database), ("Redis", _redis), ("SMTP", _smtp)):
+    checks = (("PostgreSQL", database_problem), ("Redis", redis_problem), ("SMTP", _smtp))
+    for label, check in checks:
         try:
             problem = await check(settings)
         except ConfigError as exc:

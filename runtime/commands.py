@@ -10,12 +10,11 @@ import secrets
 from pathlib import Path
 
 from runtime.checks import describe_database_error
+from runtime.errors import CommandError
 from settings import get_settings
 
 
 def _error(message: str) -> Exception:
-    from cli import CommandError
-
     return CommandError(message)
 
 
@@ -136,9 +135,8 @@ def web(args: argparse.Namespace) -> int:
     from runtime.ports import ensure_port_free
 
     settings = get_settings()
-    settings.require_database_url()
-    settings.require_redis_url()
     ensure_port_free(settings.host, settings.port)
+    _preflight()
     uvicorn.run(
         "asgi:create_app",
         factory=True,
@@ -151,6 +149,16 @@ def web(args: argparse.Namespace) -> int:
         log_config=_log_config(settings.log_level),
     )
     return 0
+
+
+def _preflight() -> None:
+    """Fail with one clear line before a server starts against unreachable services."""
+    from runtime.checks import database_problem, redis_problem
+
+    settings = get_settings()
+    problem = asyncio.run(database_problem(settings)) or asyncio.run(redis_problem(settings))
+    if problem:
+        raise _error(problem)
 
 
 def _log_config(level: str) -> dict:
@@ -168,9 +176,7 @@ def worker(_: argparse.Namespace) -> int:
 
     from workers.settings import WorkerSettings
 
-    settings = get_settings()
-    settings.require_database_url()
-    settings.require_redis_url()
+    _preflight()
     run_worker(WorkerSettings)  # type: ignore[arg-type]
     return 0
 

@@ -7,3 +7,7 @@ class RuntimeServiceError(RuntimeError):
     The message is one human-readable line (plus, for server crashes, the tail of
     the server log) so `talentloop run` can print it instead of a traceback.
     """
+
+
+class CommandError(Exception):
+    """A problem with a command's input or environment, printed as one line."""
