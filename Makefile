@@ -20,10 +20,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-static/vendor/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
-	mkdir -p static/vendor
-	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+static/vendor/.installed: package.json package-lock.json $(STAMP)
+	$(BIN)/python -m runtime.assets
 	touch static/vendor/.installed
 
 setup: $(STAMP) static/vendor/.installed ## create the virtualenv, install pinned deps and front-end assets

@@ -43,6 +43,7 @@ from runtime.process import (
     stop_process,
     wait_until,
 )
+from runtime.server import ManagedServer
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +68,13 @@ POSTGRES_BIN_PATH = _bin_path()
 _DATABASE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,62}$")
 
 
-class EmbeddedPostgres:
+class EmbeddedPostgres(ManagedServer):
     """A PostgreSQL server whose cluster lives in `data_dir`, listening on 127.0.0.1 only."""
 
+    label = "PostgreSQL"
+
     def __init__(self, data_dir: Path, port: int | None = None, database: str = "talentloop"):
+        super().__init__()
         if not _DATABASE_NAME.match(database):
             raise ValueError(f"invalid database name {database!r}")
         # Absolute, because the path is matched against the command line of leftover
@@ -81,28 +85,11 @@ class EmbeddedPostgres:
         self._owner_file = self.data_dir / "owner.pid"  # pid of the process running it
         self.database = database
         self._requested_port = port
-        self._port: int | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeServiceError("embedded PostgreSQL is not started")
-        return self._port
 
     @property
     def url(self) -> str:
         """DSN for asyncpg/Piccolo; trust auth, so no password."""
         return f"postgresql://{SUPERUSER}@{HOST}:{self.port}/{self.database}"
-
-    @property
-    def pid(self) -> int | None:
-        """Pid of the server process while started (diagnostics and tests)."""
-        return self._process.pid if self._process is not None else None
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
 
     def start(self) -> None:
         """Init the cluster on first use, start the server, create the database if missing."""
@@ -145,15 +132,6 @@ class EmbeddedPostgres:
             # SIGINT is PostgreSQL's "fast" shutdown: it does not wait for idle pool
             # connections the way SIGTERM ("smart") does.
             stop_process(process, first=signal.SIGINT, timeout=STOP_TIMEOUT)
-
-    def __enter__(self) -> EmbeddedPostgres:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    # -- start-up steps ------------------------------------------------------------------
 
     def _stop_leftover_server(self) -> None:
         """Handle postmaster.pid from a previous run that did not stop cleanly."""

@@ -33,6 +33,7 @@ from runtime.process import (
     stop_leftover,
     stop_process,
 )
+from runtime.server import ManagedServer
 
 logger = logging.getLogger(__name__)
 
@@ -56,37 +57,23 @@ def redis_server_binary() -> Path:
     return binary
 
 
-class EmbeddedRedis:
+class EmbeddedRedis(ManagedServer):
     """A redis-server whose data lives in `data_dir`, listening on 127.0.0.1 only."""
 
+    label = "Redis"
+
     def __init__(self, data_dir: Path, port: int | None = None):
+        super().__init__()
         # Absolute: redis chdirs into it and leftover detection compares working dirs.
         self.data_dir = Path(data_dir).expanduser().resolve()
         self.log_file = self.data_dir / "redis.log"
         self.pid_file = self.data_dir / "redis.pid"
         self._owner_file = self.data_dir / "owner.pid"  # pid of the process running it
         self._requested_port = port
-        self._port: int | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeServiceError("embedded Redis is not started")
-        return self._port
 
     @property
     def url(self) -> str:
         return f"redis://{HOST}:{self.port}/0"
-
-    @property
-    def pid(self) -> int | None:
-        """Pid of the server process while started (diagnostics and tests)."""
-        return self._process.pid if self._process is not None else None
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
 
     def start(self) -> None:
         if self.running:
@@ -119,13 +106,6 @@ class EmbeddedRedis:
             stop_process(process, first=signal.SIGTERM, timeout=STOP_TIMEOUT)
         with contextlib.suppress(FileNotFoundError):
             self.pid_file.unlink()
-
-    def __enter__(self) -> EmbeddedRedis:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # -- start-up steps ------------------------------------------------------------------
 

@@ -77,7 +77,7 @@ def test_users_create_validates_roles():
     assert_one_clear_line(result, "unknown role 'wizard'")
 
 
-def test_users_create_then_sign_in_works(clock):
+def test_users_create_makes_an_account_once():
     result = talentloop("users", "create", "--email", "Ops@Example.com", "--role", "admin",
                         "--name", "Ops", "--password", "long-enough-password")
     assert result.returncode == 0, result.stderr
