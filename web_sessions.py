@@ -29,6 +29,10 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
     ) -> None:
+        if not scope_session and not connection.cookies.get(self.config.key):
+            # An anonymous visitor with nothing to remember gets no session record and no
+            # cookie: otherwise every crawler request would create a key in Redis.
+            return
         if connection.scope.get(ROTATE_FLAG) and _NEW_ID not in connection.scope:
             old_id = connection.cookies.get(self.config.key)
             if old_id:

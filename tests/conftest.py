@@ -88,8 +88,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.update({
         "APP_ENV": "test",
         "DATABASE_URL": _with_database(server_url, name),
-        # A Redis database of its own, flushed per test, keeps runs from seeing each other.
-        "REDIS_URL": urlunsplit(urlsplit(redis_url)._replace(path="/13")),
+        # A Redis database of its own (flushed per test) keeps concurrent runs apart.
+        "REDIS_URL": urlunsplit(urlsplit(redis_url)._replace(path=f"/{1 + os.getpid() % 15}")),
         "SMTP_URL": _start_mail_sink(maildir),
         "MAIL_SINK_DIR": str(maildir),
         "VAR_DIR": str(scratch / "var"),

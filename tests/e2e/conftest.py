@@ -1,8 +1,9 @@
 """Browser journeys against a real server.
 
 `talentloop web` and `talentloop worker` run as child processes on a free port, against the
-test database, Redis database and mail sink that tests/conftest.py set up; Chromium drives
-them through Playwright's async API (the suite runs on pytest-asyncio's session loop).
+test database and mail sink that tests/conftest.py set up and a Redis server of their own
+(see `private_redis`); Chromium drives them through Playwright's async API (the suite runs
+on pytest-asyncio's session loop). Run them in their own process: `pytest -m e2e tests/e2e`.
 
 Every page a test opens is watched: a JavaScript console error, an uncaught exception, a
 dialog, a failed request or a 5xx response fails the test at teardown.
@@ -18,7 +19,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +33,6 @@ from playwright.async_api import (
     Page,
     Request,
     Response,
-    Route,
     async_playwright,
     expect,
 )
@@ -58,8 +57,9 @@ expect.set_options(timeout=10_000)
 @dataclass
 class LiveServer:
     base_url: str
-    processes: dict[str, subprocess.Popen[bytes]]
-    log_files: dict[str, Path]
+    redis_url: str
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    log_files: dict[str, Path] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -94,16 +94,34 @@ def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis server of this run's own for the web and worker processes.
+
+    tests/conftest.py gives every pytest run Redis database 13 of one shared server and
+    flushes it before each test, so a second test run on the same machine (another
+    checkout, another engineer) wipes this run's sessions and queued jobs mid-journey:
+    the recruiter is signed out between two clicks. The database and the mail sink are
+    already private to the run; this makes Redis private too.
+    """
+    from runtime.redis import EmbeddedRedis
+
+    redis = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    redis.start()
+    yield redis.url
+    redis.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, private_redis: str
+                ) -> Iterator[LiveServer]:
     from runtime.ports import find_free_port, wait_for_port
 
     port = find_free_port(HOST)
-    base_url = f"http://{HOST}:{port}"
+    server = LiveServer(base_url=f"http://{HOST}:{port}", redis_url=private_redis)
     # The web process puts BASE_URL into the links it emails: it must be this server.
-    env = {**os.environ, "BASE_URL": base_url, "HOST": HOST, "PORT": str(port),
-           "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "BASE_URL": server.base_url, "HOST": HOST, "PORT": str(port),
+           "REDIS_URL": private_redis, "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
     log_dir = tmp_path_factory.mktemp("live-server")
-    server = LiveServer(base_url, {}, {})
     logs: list[IO[bytes]] = []
     try:
         for name in ("web", "worker"):
@@ -122,6 +140,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     _stop(server.processes)
     for log in logs:
         log.close()
+
+
+@pytest.fixture(autouse=True)
+async def clean_live_redis(live_server: LiveServer) -> None:
+    """What clean_state does for the shared Redis database, for the private one:
+    no sessions, rate-limit counters or queued jobs carry over from the last test."""
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(live_server.redis_url)
+    await redis.flushdb()
+    await redis.aclose()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -155,28 +184,13 @@ async def chromium() -> AsyncIterator[Browser]:
 
 
 HTMX = ROOT / "static" / "vendor" / "htmx.min.js"
-HTMX_SOURCE = ROOT / "node_modules" / "htmx.org" / "dist" / "htmx.min.js"
-_HTMX_WARNED: list[bool] = []
 
 
-async def _serve_missing_htmx(context: BrowserContext) -> None:
-    """`make setup` copies htmx into static/vendor (git-ignored). A checkout where that
-    step did not run would fail every page on a 404 script; serve the same file the
-    Makefile copies, and say so, rather than blame the pages."""
-    if HTMX.exists() or not HTMX_SOURCE.exists():
-        return
-    if not _HTMX_WARNED:
-        _HTMX_WARNED.append(True)
-        warnings.warn(
-            "static/vendor/htmx.min.js is missing (run `make assets`); the e2e browser is "
-            "served node_modules/htmx.org/dist/htmx.min.js in its place", stacklevel=1,
-        )
-    body = HTMX_SOURCE.read_bytes()
-
-    async def fulfil(route: Route) -> None:
-        await route.fulfill(status=200, body=body, content_type="text/javascript")
-
-    await context.route("**/static/vendor/htmx.min.js", fulfil)
+@pytest.fixture(scope="session", autouse=True)
+def vendored_assets_installed() -> None:
+    # The pages load htmx from static/vendor (installed by `make assets`, git-ignored).
+    if not HTMX.exists():
+        pytest.fail("static/vendor/htmx.min.js is missing: run `make assets` (make test does)")
 
 
 @dataclass
@@ -251,7 +265,6 @@ class Pages:
         context = await self.browser.new_context(
             base_url=self.base_url, viewport=viewport or DESKTOP, locale="en-GB",
         )
-        await _serve_missing_htmx(context)
         problems = PageProblems()
         self.opened.append((context, problems))
         context.set_default_timeout(10_000)

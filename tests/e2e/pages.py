@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import FrameLocator, Locator, Page, expect
 
 
 class _PageObject:
@@ -179,7 +179,7 @@ class MailMessagePage(_PageObject):
         return self.page.get_by_title("HTML version")
 
     @property
-    def html_content(self):
+    def html_content(self) -> FrameLocator:
         return self.page.frame_locator("iframe[title='HTML version']")
 
     @property

@@ -1,5 +1,7 @@
 """Security properties of the web layer that every later route inherits."""
 
+import re
+
 import pytest
 from litestar.handlers import HTTPRouteHandler
 
@@ -104,3 +106,16 @@ async def test_access_log_names_routes_not_token_paths(browser, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "talentloop.access"]
     assert any("/confirm/{token}" in line for line in lines)
     assert not any("secret-token-value" in line for line in lines)
+
+
+async def test_anonymous_visitors_get_no_session_record(app, browser, community):
+    response = await browser.get("/communities/engineering")
+    assert "tl_portal" not in response.headers.get("set-cookie", "")
+    assert await app.state.redis.keys("talentloop:sessions:*") == []
+    # Once there is something to remember (the address to show after joining), there is one.
+    text_id = re.search(r'name="consent_text_id" value="(\d+)"', response.text).group(1)
+    joined = await browser.submit("/communities/engineering/join", {
+        "full_name": "Ann", "email": "ann@example.com", "consent": "yes",
+        "consent_text_id": text_id})
+    assert joined.status_code == 303
+    assert len(await app.state.redis.keys("talentloop:sessions:*")) == 1
