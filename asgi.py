@@ -27,7 +27,7 @@ from web_errors import exception_handlers
 from web_health import healthz
 from web_security import security_headers
 from web_sessions import session_config
-from webcommon import format_date, format_datetime, time_ago
+from web_common import format_date, format_datetime, time_ago
 from workers.queue import ArqTaskQueue
 
 log = logging.getLogger("talentloop.web")

@@ -12,7 +12,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect
 
 from domain.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
-from webcommon import page
+from web_common import page
 
 log = logging.getLogger("talentloop.errors")
 

@@ -6,7 +6,7 @@ from backoffice.auth import current_staff
 from backoffice.permissions import requires
 from domain.accounts.permissions import Permission
 from domain.people import queries
-from webcommon import page
+from web_common import page
 
 CAN_VIEW = [requires(Permission.CANDIDATES_VIEW)]
 

@@ -9,7 +9,7 @@ from backoffice.auth import current_staff
 from backoffice.permissions import requires
 from domain.accounts.permissions import Permission
 from runtime.mailsink import MailStore
-from webcommon import page
+from web_common import page
 
 CAN_VIEW = [requires(Permission.MAIL_OUTBOX_VIEW)]
 PER_PAGE = 50

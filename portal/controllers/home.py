@@ -2,7 +2,7 @@ from litestar import Request, get
 from litestar.response import Template
 
 from domain.communities import service as communities
-from webcommon import page
+from web_common import page
 
 
 @get("/", name="portal.home.index", include_in_schema=False)
