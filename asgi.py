@@ -23,11 +23,11 @@ from domain.db import close_pool, start_pool
 from domain.ports import SystemClock
 from settings import ROOT, Settings, get_settings
 from web_access_log import access_log
+from web_common import format_date, format_datetime, time_ago
 from web_errors import exception_handlers
 from web_health import healthz
 from web_security import security_headers
 from web_sessions import session_config
-from web_common import format_date, format_datetime, time_ago
 from workers.queue import ArqTaskQueue
 
 log = logging.getLogger("talentloop.web")

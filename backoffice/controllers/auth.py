@@ -5,8 +5,8 @@ from litestar.response import Redirect, Template
 from backoffice.auth import current_staff, start_session
 from backoffice.forms import LoginForm, safe_next
 from domain.accounts import service as accounts
-from web_ratelimit import rate_limited
 from web_common import client_ip, page
+from web_ratelimit import rate_limited
 
 
 @get("/login", name="backoffice.auth.login", include_in_schema=False)

@@ -7,8 +7,8 @@ from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS
 from domain.tokens.signer import MAX_AGE, Purpose
 from portal.forms import JoinForm
-from web_ratelimit import rate_limited
 from web_common import client_ip, page, user_agent
+from web_ratelimit import rate_limited
 
 
 def _options(community: dict) -> list[tuple[str, str]]:

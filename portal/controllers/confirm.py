@@ -7,8 +7,8 @@ from litestar.response import Redirect, Template
 
 from domain.communities import service as communities
 from domain.communities.service import ConfirmationProblem
-from web_ratelimit import rate_limited
 from web_common import client_ip, page, user_agent
+from web_ratelimit import rate_limited
 
 PROBLEM_STATUS = {"expired": 410, "used": 409, "invalid": 400, "left": 409}
 
