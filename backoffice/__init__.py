@@ -1,23 +1,12 @@
-"""The staff back office at `/backoffice`."""
+"""The staff back office at `/backoffice`. Each controller module lists its ROUTES."""
 
 from litestar import Router
 
 from backoffice.controllers import auth, candidates, mail
 
+CONTROLLERS = [auth, candidates, mail]
+
 
 def create_router(*, middleware: list) -> Router:
-    return Router(
-        path="/backoffice",
-        route_handlers=[
-            auth.login_page,
-            auth.login_submit,
-            auth.logout,
-            candidates.home,
-            candidates.index,
-            candidates.detail,
-            mail.index,
-            mail.detail,
-            mail.html_body,
-        ],
-        middleware=middleware,
-    )
+    handlers = [handler for module in CONTROLLERS for handler in module.ROUTES]
+    return Router(path="/backoffice", route_handlers=handlers, middleware=middleware)

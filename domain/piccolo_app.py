@@ -7,11 +7,15 @@ from piccolo.conf.apps import AppConfig
 from domain.accounts.tables import StaffUser
 from domain.audit.tables import AuditEntry
 from domain.communities.tables import CommunityMembership, TalentCommunity
-from domain.consent.tables import ConsentRecord, ConsentText
+from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
 from domain.engagement.tables import EngagementEvent
+from domain.identity.tables import CandidateLogin, SocialIdentity
 from domain.mail.tables import OutboundEmail
 from domain.outbox.tables import OutboxMessage
 from domain.people.tables import Person
+from domain.preferences.tables import ContactPreferences
+from domain.privacy.tables import DataExport, DataRequest, LegalHold
+from domain.profiles.tables import CvFile, Profile, Skill
 from domain.tokens.tables import IssuedToken
 
 TABLES = [
@@ -26,6 +30,17 @@ TABLES = [
     IssuedToken,
     StaffUser,
     AuditEntry,
+    CandidateLogin,
+    SocialIdentity,
+    Skill,
+    Profile,
+    CvFile,
+    ContactPreferences,
+    ConsentPolicy,
+    Suppression,
+    DataRequest,
+    DataExport,
+    LegalHold,
 ]
 
 APP_CONFIG = AppConfig(

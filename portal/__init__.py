@@ -1,21 +1,12 @@
-"""The candidate portal: public pages at `/`."""
+"""The candidate portal: public pages at `/`. Each controller module lists its ROUTES."""
 
 from litestar import Router
 
 from portal.controllers import communities, confirm, home
 
+CONTROLLERS = [home, communities, confirm]
+
 
 def create_router(*, middleware: list) -> Router:
-    return Router(
-        path="/",
-        route_handlers=[
-            home.index,
-            communities.detail,
-            communities.join,
-            communities.check_email,
-            communities.welcome,
-            confirm.show,
-            confirm.submit,
-        ],
-        middleware=middleware,
-    )
+    handlers = [handler for module in CONTROLLERS for handler in module.ROUTES]
+    return Router(path="/", route_handlers=handlers, middleware=middleware)

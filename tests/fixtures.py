@@ -12,12 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-TABLES = [
-    "audit_entries", "staff_users", "issued_tokens", "outbox_messages", "outbound_emails",
-    "engagement_events", "consent_records", "community_memberships", "talent_communities",
-    "people",
-]
-
 
 @dataclass
 class FrozenClock:
@@ -56,9 +50,11 @@ async def clean_state(db_pool):
         return
     from domain.bootstrap import ensure_reference_data
     from domain.db import execute
+    from domain.piccolo_app import APP_CONFIG
     from domain.ports import SystemClock
 
-    await execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    tables = ", ".join(table._meta.tablename for table in APP_CONFIG.table_classes)
+    await execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     await ensure_reference_data(clock=SystemClock(), company_name="Acme")
     redis = Redis.from_url(os.environ["REDIS_URL"])
     await redis.flushdb()

@@ -7,16 +7,16 @@ import contextlib
 import logging
 import time
 
-from arq import cron
-
 from domain.db import close_pool, start_pool
 from domain.ports import SystemClock
 from settings import get_settings
 from workers.emails import EmailRenderer
 from workers.mailer import SmtpMailer
 from workers.queue import ArqTaskQueue, redis_settings
-from workers.tasks.mail import send_email
-from workers.tasks.outbox import relay_outbox
+from workers.tasks import mail, outbox
+
+# Each task module lists its TASKS and CRON_JOBS; a test checks names against these.
+TASK_MODULES = [mail, outbox]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5
@@ -55,9 +55,8 @@ async def shutdown(ctx: dict) -> None:
 
 
 class WorkerSettings:
-    functions = [send_email, relay_outbox]
-    cron_jobs = [cron(relay_outbox, second=set(range(0, 60, 5)), run_at_startup=True,
-                      unique=True, timeout=60)]
+    functions = [task for module in TASK_MODULES for task in module.TASKS]
+    cron_jobs = [job for module in TASK_MODULES for job in module.CRON_JOBS]
     on_startup = startup
     on_shutdown = shutdown
     max_tries = 5

@@ -42,3 +42,5 @@ async def login_submit(request: Request) -> Template | Redirect:
 async def logout(request: Request) -> Redirect:
     request.clear_session()
     return Redirect("/backoffice/login", status_code=303)
+
+ROUTES = [login_page, login_submit, logout]

@@ -45,3 +45,5 @@ async def detail(request: Request, person_id: FromPath[int]) -> Template:
     detail_view = await queries.person_detail(person_id)
     return page(request, "backoffice/candidates/detail.html",
                 current_staff=await current_staff(request), **detail_view)
+
+ROUTES = [home, index, detail]

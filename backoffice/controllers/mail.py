@@ -64,3 +64,5 @@ async def detail(request: Request, key: FromPath[str]) -> Template:
         raise NotFoundException("This message is not in the mail sink.")
     return page(request, "backoffice/mail/detail.html", message=message,
                 current_staff=await current_staff(request))
+
+ROUTES = [index, html_body, detail]

@@ -31,3 +31,23 @@ class ConsentRecord(Table, tablename="consent_records"):
     occurred_at = Timestamptz()
     ip = Varchar(length=64, null=True, default=None)
     user_agent = Varchar(length=400, null=True, default=None)
+
+
+class ConsentPolicy(Table, tablename="consent_policies"):
+    """How long consent for a purpose lasts before it must be renewed."""
+
+    id = Serial(primary_key=True)
+    purpose = Varchar(length=40, unique=True)
+    expiry_months = Integer(default=24)
+    reminder_days = Integer(default=30)
+    updated_at = Timestamptz()
+
+
+class Suppression(Table, tablename="suppressions"):
+    """Addresses we must never email again (erased, hard bounce, complaint), kept only as
+    a keyed hash so erasure leaves no readable address behind."""
+
+    id = Serial(primary_key=True)
+    email_hash = Varchar(length=64, unique=True)
+    reason = Varchar(length=40)
+    created_at = Timestamptz()

@@ -1,17 +1,28 @@
-"""Which domain service supplies the render context for each email template."""
+"""Which domain service supplies the render context for each email template.
+
+Each context that sends mail lists its templates in EMAIL_CONTEXTS; a builder receives
+(template, stored_context, clock=...) and returns the render context. Minting tokens at
+render time means no raw token is ever stored.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
 from domain.communities import service as communities
+from domain.identity import emails as identity_emails
 from domain.ports import Clock
+from domain.preferences import emails as preferences_emails
+from domain.privacy import emails as privacy_emails
 
 ContextBuilder = Callable[..., Awaitable[dict]]
 
 BUILDERS: dict[str, ContextBuilder] = {
     "community_confirm": communities.email_context,
     "community_already_member": communities.email_context,
+    **identity_emails.EMAIL_CONTEXTS,
+    **preferences_emails.EMAIL_CONTEXTS,
+    **privacy_emails.EMAIL_CONTEXTS,
 }
 
 

@@ -65,3 +65,5 @@ async def check_email(request: Request, slug: FromPath[str]) -> Template | Redir
 async def welcome(request: Request, slug: FromPath[str]) -> Template:
     return page(request, "portal/communities/welcome.html",
                 community=await communities.get_public(slug))
+
+ROUTES = [detail, join, check_email, welcome]

@@ -38,3 +38,5 @@ async def submit(request: Request, token: FromPath[str]) -> Template | Redirect:
     except ConfirmationProblem as problem:
         return _problem(request, problem)
     return Redirect(f"/communities/{community['slug']}/welcome", status_code=303)
+
+ROUTES = [show, submit]

@@ -8,3 +8,5 @@ from web_common import page
 @get("/", name="portal.home.index", include_in_schema=False)
 async def index(request: Request) -> Template:
     return page(request, "portal/home/index.html", communities=await communities.list_public())
+
+ROUTES = [index]

@@ -34,3 +34,6 @@ async def send_email(ctx: dict, email_id: int) -> str:
     await mail.mark_sent(email_id, subject=str(message["Subject"]),
                          message_id=str(message["Message-ID"]), now=clock.now())
     return "sent"
+
+TASKS = [send_email]
+CRON_JOBS: list = []
