@@ -71,8 +71,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     redis = Redis.from_url(settings.require_redis_url())
     idle = settings.session_idle_minutes * 60
-    portal_sessions = session_config(key="tl_portal", store="portal_sessions", max_age=idle * 4,
-                                     secure=settings.cookie_secure)
+    # Candidates stay signed in for two weeks of inactivity (30 days at most, portal/auth.py).
+    portal_sessions = session_config(key="tl_portal", store="portal_sessions",
+                                     max_age=14 * 24 * 3600, secure=settings.cookie_secure)
     staff_sessions = session_config(key="tl_staff", store="staff_sessions", max_age=idle,
                                     secure=settings.cookie_secure, path="/backoffice")
     app = Litestar(

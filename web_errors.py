@@ -61,9 +61,11 @@ def _domain_error(request: Request, exc: DomainError) -> Response:
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
-    if isinstance(exc, NotAuthorizedException) and request.url.path.startswith("/backoffice"):
+    if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-        return Redirect(f"/backoffice/login?next={target}", status_code=303)
+        sign_in = "/backoffice/login" if request.url.path.startswith("/backoffice") \
+            else "/account/sign-in"
+        return Redirect(f"{sign_in}?next={target}", status_code=303)
     generic = exc.detail == HTTPStatus(exc.status_code).phrase
     detail = exc.detail if exc.status_code < 500 and not generic else None
     if exc.status_code == 403 and "CSRF" in (exc.detail or ""):
