@@ -27,6 +27,9 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     """A template response with the CSRF token (for htmx headers) in its context."""
     token = ScopeState.from_scope(request.scope).csrf_token  # Empty when CSRF failed
     context.setdefault("csrf_token", token if isinstance(token, str) else "")
+    # For the portal nav only; pages that need the person use portal.auth.
+    session = request.scope.get("session") or {}
+    context.setdefault("portal_signed_in", isinstance(session, dict) and "person_id" in session)
     return Template(template_name=template, context=context, status_code=status_code)
 
 

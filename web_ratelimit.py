@@ -35,3 +35,13 @@ def rate_limited(bucket: str, *, limit: int, window_seconds: int) -> Guard:
             )
 
     return guard
+
+
+async def allow(redis, key: str, *, limit: int, window_seconds: int) -> bool:
+    """Count one use of `key` in the current window; False once over the limit."""
+    window = int(time.time()) // window_seconds
+    full_key = f"talentloop:ratelimit:{key}:{window}"
+    count = await redis.incr(full_key)
+    if count == 1:
+        await redis.expire(full_key, window_seconds)
+    return count <= limit

@@ -2,9 +2,9 @@
 
 from litestar import Router
 
-from portal.controllers import communities, confirm, home
+from portal.controllers import account, communities, confirm, home
 
-CONTROLLERS = [home, communities, confirm]
+CONTROLLERS = [home, communities, confirm, account]
 
 
 def create_router(*, middleware: list) -> Router:

@@ -131,6 +131,7 @@ class Browser:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
         self.last_token = ""
+        self.person_id: int | None = None
 
     async def get(self, url: str, **kwargs) -> httpx.Response:
         response = await self.client.get(url, **kwargs)
@@ -196,4 +197,30 @@ async def signed_in(browser, staff_user):
         "/backoffice/login", {"email": "recruiter@test.local", "password": "a-long-test-password"}
     )
     assert response.status_code == 303, response.text
+    return browser
+
+
+async def sign_in_candidate(browser: Browser, email: str, clock=None) -> int:
+    """Sign a person in through the real magic-link pages; returns their person id."""
+    from domain.identity.service import person_subject
+    from domain.people import service as people
+    from domain.ports import SystemClock
+    from domain.tokens import service as tokens
+    from domain.tokens.signer import Purpose
+
+    clock = clock or SystemClock()
+    person = await people.find_or_create(email=email, full_name="Cam Candidate", source="test",
+                                         now=clock.now())
+    token = await tokens.issue(purpose=Purpose.MAGIC_LINK,
+                               subject=person_subject(person["id"]), clock=clock)
+    await browser.get(f"/account/magic/{token}")
+    response = await browser.submit(f"/account/magic/{token}", {})
+    assert response.status_code == 303, response.text
+    return person["id"]
+
+
+@pytest.fixture
+async def candidate(browser):
+    """A Browser signed in to the portal as cand@example.com (`.person_id` set)."""
+    browser.person_id = await sign_in_candidate(browser, "cand@example.com")
     return browser
