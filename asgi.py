@@ -72,10 +72,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     redis = Redis.from_url(settings.require_redis_url())
     idle = settings.session_idle_minutes * 60
     # Candidates stay signed in for two weeks of inactivity (30 days at most, portal/auth.py).
-    portal_sessions = session_config(key="tl_portal", store="portal_sessions",
+    # Over https the cookies get the __Host- prefix (Secure, Path=/, no Domain), so a
+    # sibling subdomain cannot plant or overwrite them (ASVS 3.3.1). Plain-http local runs
+    # cannot use the prefix; there the staff cookie is at least scoped to /backoffice.
+    prefix = "__Host-" if settings.cookie_secure else ""
+    staff_path = "/" if settings.cookie_secure else "/backoffice"
+    portal_sessions = session_config(key=f"{prefix}tl_portal", store="portal_sessions",
                                      max_age=14 * 24 * 3600, secure=settings.cookie_secure)
-    staff_sessions = session_config(key="tl_staff", store="staff_sessions", max_age=idle,
-                                    secure=settings.cookie_secure, path="/backoffice")
+    staff_sessions = session_config(key=f"{prefix}tl_staff", store="staff_sessions",
+                                    max_age=idle, secure=settings.cookie_secure,
+                                    path=staff_path)
     app = Litestar(
         route_handlers=[
             portal.create_router(middleware=[portal_sessions.middleware]),
@@ -85,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                        include_in_schema=False),
         ],
         template_config=_configure_templates(settings),
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="tl_csrf",
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name=f"{prefix}tl_csrf",
                                cookie_secure=settings.cookie_secure, cookie_httponly=True,
                                exclude=CSRF_EXEMPT or None),
         stores=StoreRegistry(stores={

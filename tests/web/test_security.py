@@ -119,3 +119,31 @@ async def test_anonymous_visitors_get_no_session_record(app, browser, community)
         "consent_text_id": text_id})
     assert joined.status_code == 303
     assert len(await app.state.redis.keys("talentloop:sessions:*")) == 1
+
+
+async def test_https_deployments_use_host_prefixed_secure_cookies(staff_user):
+    import dataclasses
+
+    import httpx
+
+    from asgi import create_app
+    from settings import get_settings
+
+    settings = dataclasses.replace(get_settings(), base_url="https://careers.example",
+                                   cookie_secure=True)
+    application = create_app(settings)
+    async with application.lifespan():
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
+            page = await c.get("/backoffice/login")
+            csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+            response = await c.post("/backoffice/login", data={
+                "email": "recruiter@test.local", "password": "a-long-test-password",
+                "_csrf_token": csrf})
+    cookies = page.headers.get_list("set-cookie") + response.headers.get_list("set-cookie")
+    assert any(c.startswith("__Host-tl_csrf=") for c in cookies)
+    staff = [c for c in cookies if c.startswith("__Host-tl_staff=")]
+    assert staff, cookies
+    for cookie in staff:
+        assert "Secure" in cookie and "Path=/;" in cookie + ";" and "Domain" not in cookie
+    assert page.headers["strict-transport-security"].startswith("max-age=31536000")
