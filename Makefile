@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup assets run test test-fast test-e2e lint format check soak clean lock
+.PHONY: help setup assets run test test-fast test-e2e lint format check soak bench clean lock
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ format: setup ## apply ruff's fixes and formatting
 
 check: setup ## verify configuration and connectivity
 	$(BIN)/talentloop check
+
+bench: setup ## run every benchmark at local size (results in bench/results/, see bench/README.md)
+	$(BIN)/python -m bench all --size local
 
 lock: ## re-resolve requirements.lock from pyproject.toml (needs network to PyPI)
 	rm -rf /tmp/talentloop-lock && $(PYTHON) -m venv /tmp/talentloop-lock

@@ -1,0 +1,19 @@
+"""Every benchmark `python -m bench` knows, by its QUALITY.md 3.2 id.
+
+A benchmark is `run(ctx: bench.harness.Context) -> (checks, figures)`; the harness has
+already started PostgreSQL and Redis and created, migrated and seeded a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bench import b1_http
+from bench.harness import Check, Context
+
+Benchmark = Callable[[Context], tuple[list[Check], dict[str, Any]]]
+
+BENCHMARKS: dict[str, Benchmark] = {
+    "B1": b1_http.run,
+}
