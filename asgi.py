@@ -35,13 +35,16 @@ TEMPLATES = ROOT / "templates"
 STATIC = ROOT / "static"
 
 # Only routes that cannot carry our cookie may skip CSRF: RFC 8058 one-click
-# unsubscribe (arrives later) and signed inbound webhooks. A test pins this set.
-CSRF_EXEMPT: list[str] = []
+# unsubscribe (a provider's cookie-less POST to /u/{token}, but not /u/{token}/confirm)
+# and signed inbound webhooks. A test pins this set.
+CSRF_EXEMPT: list[str] = [r"^/u/[^/]+$"]
 
 
 def _configure_templates(settings: Settings):
     def callback(engine: JinjaTemplateEngine) -> None:
         env = engine.engine
+        # Re-checking every template file's mtime on each render only helps while editing.
+        env.auto_reload = settings.app_env == "development"
         env.filters.update(datetime=format_datetime, date=format_date, timeago=time_ago)
         env.globals["brand"] = {
             "company_name": settings.company_name,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent
 
@@ -41,11 +43,33 @@ class Settings:
     log_level: str = "INFO"
     demo_seed: bool = True
     cookie_secure: bool = False
+    federal_contractor: bool = False
+    # Candidate sign-in with a generic OIDC provider and/or GitHub (off unless configured).
+    portal_oidc_issuer: str = ""
+    portal_oidc_client_id: str = ""
+    portal_oidc_client_secret: str = field(default="", repr=False)
+    portal_oidc_name: str = "Single sign-on"
+    portal_github_client_id: str = ""
+    portal_github_client_secret: str = field(default="", repr=False)
+    portal_github_api_url: str = "https://api.github.com"
+    portal_github_authorize_url: str = "https://github.com/login/oauth/authorize"
+    # An endpoint, not a credential: S105 only sees "token" in the name.
+    portal_github_token_url: str = "https://github.com/login/oauth/access_token"  # noqa: S105
     missing: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def social_sign_in(self) -> tuple[tuple[str, str], ...]:
+        """(name, button label) of each configured candidate sign-in provider."""
+        providers = []
+        if self.portal_oidc_issuer:
+            providers.append(("oidc", self.portal_oidc_name))
+        if self.portal_github_client_id:
+            providers.append(("github", "GitHub"))
+        return tuple(providers)
 
     def require_database_url(self) -> str:
         if not self.database_url:
@@ -78,6 +102,55 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _provider_url(env: Mapping[str, str], name: str, default: str = "") -> str:
+    """A sign-in provider URL that the server itself fetches (discovery, keys, tokens, API).
+
+    https only, so nobody on the path can forge who signed in; plain http is allowed on
+    loopback alone, for tests and a local IdP, and never to another host, where it would
+    also turn configuration into an SSRF lever on the internal network (QUALITY X7).
+    """
+    url = (env.get(name) or default).strip()
+    if url and not url.startswith("https://") and not (
+            url.startswith("http://") and is_loopback_url(url)):
+        raise ConfigError(f"{name} must be an https:// URL (http only on loopback), got {url!r}")
+    return url
+
+
+def _together(env: Mapping[str, str], *names: str) -> None:
+    given = [name for name in names if env.get(name)]
+    if given and len(given) < len(names):
+        raise ConfigError(" and ".join(names) + " must be set together")
+
+
+def _social(env: Mapping[str, str]) -> dict[str, str]:
+    _together(env, "PORTAL_OIDC_ISSUER", "PORTAL_OIDC_CLIENT_ID", "PORTAL_OIDC_CLIENT_SECRET")
+    _together(env, "PORTAL_GITHUB_CLIENT_ID", "PORTAL_GITHUB_CLIENT_SECRET")
+    return {
+        "portal_oidc_issuer": _provider_url(env, "PORTAL_OIDC_ISSUER"),
+        "portal_oidc_client_id": env.get("PORTAL_OIDC_CLIENT_ID", ""),
+        "portal_oidc_client_secret": env.get("PORTAL_OIDC_CLIENT_SECRET", ""),
+        "portal_oidc_name": env.get("PORTAL_OIDC_NAME") or Settings.portal_oidc_name,
+        "portal_github_client_id": env.get("PORTAL_GITHUB_CLIENT_ID", ""),
+        "portal_github_client_secret": env.get("PORTAL_GITHUB_CLIENT_SECRET", ""),
+        "portal_github_api_url": _provider_url(env, "PORTAL_GITHUB_API_URL",
+                                               Settings.portal_github_api_url).rstrip("/"),
+        "portal_github_authorize_url": _provider_url(env, "PORTAL_GITHUB_AUTHORIZE_URL",
+                                                     Settings.portal_github_authorize_url),
+        "portal_github_token_url": _provider_url(env, "PORTAL_GITHUB_TOKEN_URL",
+                                                 Settings.portal_github_token_url),
+    }
 
 
 def _secret_key(env: Mapping[str, str], var_dir: Path) -> str:
@@ -123,7 +196,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
         demo_seed=_flag(env.get("DEMO_SEED"), default=app_env != "production"),
         cookie_secure=_flag(env.get("COOKIE_SECURE"), default=base_url.startswith("https://")),
+        federal_contractor=_flag(env.get("FEDERAL_CONTRACTOR"), default=False),
         missing=missing,
+        **_social(env),
     )
 
 

@@ -50,6 +50,7 @@ def _render(request: Request, status: int, detail: str | None) -> Response:
         )
     side = "backoffice" if request.url.path.startswith("/backoffice") else "portal"
     response = page(request, "errors/error.html", status_code=status, title=title,
+                    error_status=status,
                     detail=detail or default_detail, side=side, current_staff=None)
     response.media_type = MediaType.HTML
     return response

@@ -2,9 +2,9 @@
 
 from litestar import Router
 
-from backoffice.controllers import auth, candidates, mail
+from backoffice.controllers import auth, candidates, files, mail, privacy
 
-CONTROLLERS = [auth, candidates, mail]
+CONTROLLERS = [auth, candidates, mail, files, privacy]
 
 
 def create_router(*, middleware: list) -> Router:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS
 from domain.ports import Clock
+from domain.profiles.service import ensure_skills
 
 COMMUNITY_CONSENT_TEXT = (
     "Yes, I want to join this talent community. {company} may email me about roles, events "
@@ -20,3 +21,5 @@ async def ensure_reference_data(*, clock: Clock, company_name: str) -> None:
         body=COMMUNITY_CONSENT_TEXT.format(company=company_name),
         now=clock.now(),
     )
+    await consent.ensure_consent_policies(now=clock.now())
+    await ensure_skills()

@@ -2,9 +2,20 @@
 
 from litestar import Router
 
-from portal.controllers import account, communities, confirm, home
+from portal.controllers import (
+    account,
+    communities,
+    confirm,
+    home,
+    preferences,
+    privacy,
+    profile,
+    social,
+    unsubscribe,
+)
 
-CONTROLLERS = [home, communities, confirm, account]
+CONTROLLERS = [home, communities, confirm, account, social, profile, privacy, preferences,
+               unsubscribe]
 
 
 def create_router(*, middleware: list) -> Router:

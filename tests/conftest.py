@@ -71,6 +71,27 @@ def _start_mail_sink(maildir: Path) -> str:
     return f"smtp://127.0.0.1:{port}"
 
 
+REDIS_CLAIM_KEY = "talentloop:test-run"
+
+
+def _claim_redis_database(redis_url: str) -> str:
+    """A Redis database no other test run is using: each test flushes its database, so
+    two runs sharing one would wipe each other's sessions and queues. The claim is a key
+    set with NX in the database itself (re-set after every flush, dropped at the end)."""
+    import redis
+
+    for index in range(1, 16):
+        url = urlunsplit(urlsplit(redis_url)._replace(path=f"/{index}"))
+        client = redis.Redis.from_url(url)
+        try:
+            if client.set(REDIS_CLAIM_KEY, str(os.getpid()), nx=True, ex=6 * 3600):
+                _cleanup.append(lambda c=client: c.delete(REDIS_CLAIM_KEY))
+                return url
+        finally:
+            client.close()
+    raise pytest.UsageError("every Redis database 1-15 is claimed by another test run")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     sys.path.insert(0, str(ROOT))
     if config.option.markexpr == "smoke":
@@ -89,7 +110,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "APP_ENV": "test",
         "DATABASE_URL": _with_database(server_url, name),
         # A Redis database of its own (flushed per test) keeps concurrent runs apart.
-        "REDIS_URL": urlunsplit(urlsplit(redis_url)._replace(path=f"/{1 + os.getpid() % 15}")),
+        "REDIS_URL": _claim_redis_database(redis_url),
         "SMTP_URL": _start_mail_sink(maildir),
         "MAIL_SINK_DIR": str(maildir),
         "VAR_DIR": str(scratch / "var"),

@@ -6,13 +6,44 @@ Jinja's default is autoescape off, which would let a person's name inject markup
 
 from __future__ import annotations
 
+from email import policy
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class _UnfoldedHeader(UnstructuredHeader, BaseHeader):
+    """A header written on one line. Folding a long URL (longer than 78 characters and
+    without spaces) turns it into RFC 2047 encoded words, which mail providers do not
+    decode in List-Unsubscribe; RFC 5322 allows lines up to 998 characters."""
+
+    max_count = 1
+
+    def fold(self, *, policy: Any) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", _UnfoldedHeader)
+_HEADERS.map_to_type("list-unsubscribe-post", _UnfoldedHeader)
+MESSAGE_POLICY = policy.default.clone(header_factory=_HEADERS)
+
+
+def add_list_unsubscribe(message: EmailMessage, url: str, mailto: str | None = None) -> None:
+    """RFC 2369 + RFC 8058 one-click unsubscribe, for marketing mail only: exactly one
+    http(s) URI (plus an optional mailto) and the One-Click POST marker."""
+    unsafe = set("<>, \r\n")
+    if not url.startswith(("https://", "http://")) or unsafe & set(url + (mailto or "")):
+        raise ValueError("List-Unsubscribe needs one absolute http(s) URL")
+    targets = ([f"<mailto:{mailto}>"] if mailto else []) + [f"<{url}>"]
+    message["List-Unsubscribe"] = ", ".join(targets)
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
 
 def email_environment(directory: Path = TEMPLATES) -> Environment:
@@ -40,9 +71,11 @@ class EmailRenderer:
         # Header injection guard: a subject is one line, whatever the data contained.
         return " ".join(subject.split()), text, html
 
-    def build(self, template: str, context: dict, *, to: str, email_id: int) -> EmailMessage:
+    def build(self, template: str, context: dict, *, to: str, email_id: int,
+              list_unsubscribe: str | None = None,
+              list_unsubscribe_mailto: str | None = None) -> EmailMessage:
         subject, text, html = self.render(template, context)
-        message = EmailMessage()
+        message = EmailMessage(policy=MESSAGE_POLICY)
         message["Subject"] = subject
         message["From"] = self.sender
         message["To"] = to
@@ -50,6 +83,8 @@ class EmailRenderer:
         message["Message-ID"] = make_msgid(idstring=f"tl{email_id}", domain="talentloop.local")
         message["X-Talentloop-Email-Id"] = str(email_id)
         message["Auto-Submitted"] = "auto-generated"
+        if list_unsubscribe:
+            add_list_unsubscribe(message, list_unsubscribe, list_unsubscribe_mailto)
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message

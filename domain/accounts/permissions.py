@@ -7,6 +7,7 @@ class Permission(StrEnum):
     CANDIDATES_VIEW = "crm:candidates:view"
     MAIL_OUTBOX_VIEW = "ops:mail:view"
     STAFF_MANAGE = "admin:staff:manage"
+    PRIVACY_MANAGE = "admin:privacy:manage"
 
 
 class Role(StrEnum):

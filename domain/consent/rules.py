@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 COMMUNITY_EMAILS = "community_emails"
+EVENT_EMAILS = "event_emails"
 
 PURPOSE_LABELS = {
     COMMUNITY_EMAILS: "Talent community emails",
-    "event_emails": "Event emails",
+    EVENT_EMAILS: "Event emails",
     "job_processing": "Processing for a job application",
 }
 
+# Purposes whose consent lapses unless renewed (consent_policies rows are created for these).
+EXPIRING_PURPOSES = (COMMUNITY_EMAILS, EVENT_EMAILS)
+DEFAULT_EXPIRY_MONTHS = 24
+DEFAULT_REMINDER_DAYS = 30
+
 # Only these actions change the current state; "requested" is a pending double opt-in.
-DECISIVE = {"given", "withdrawn"}
+# "expired" is appended by the expiry policy and, like a withdrawal, means "no consent".
+DECISIVE = {"given", "withdrawn", "expired"}
+
+ACTION_LABELS = {
+    "requested": "Requested",
+    "given": "Given",
+    "withdrawn": "Withdrawn",
+    "expired": "Expired",
+}
+
+# How an entry came about, in words a candidate understands (never the IP or user agent).
+METHOD_LABELS = {
+    "web_form": "Form on our careers site",
+    "double_opt_in": "Confirmed with the link we emailed you",
+    "portal_signed_in": "On our careers site, while signed in",
+    "preference_link": "In your preference centre, from a link we emailed you",
+    "preference_centre": "In your preference centre",
+    "one_click_unsubscribe": "Unsubscribe link in an email",
+    "policy": "Automatically, when it reached its expiry date",
+}
 
 
 def current_states(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -34,3 +62,43 @@ def has_consent(entries: Iterable[dict[str, Any]], purpose: str, scope: str) -> 
         if state["purpose"] == purpose and state["scope"] == scope:
             return state["action"] == "given"
     return False
+
+
+@dataclass(frozen=True)
+class ExpiryPolicy:
+    purpose: str
+    expiry_months: int = DEFAULT_EXPIRY_MONTHS
+    reminder_days: int = DEFAULT_REMINDER_DAYS
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Calendar months later, clamped to the month's last day (31 Jan + 1 month = 28 Feb)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def expires_at(given_at: datetime, policy: ExpiryPolicy) -> datetime:
+    return add_months(given_at, policy.expiry_months)
+
+
+def reminder_at(given_at: datetime, policy: ExpiryPolicy) -> datetime:
+    return expires_at(given_at, policy) - timedelta(days=policy.reminder_days)
+
+
+def expiry_phase(given_at: datetime, policy: ExpiryPolicy | None, now: datetime) -> str:
+    """'active', 'remind' (renewal reminder due) or 'expired' for consent given at given_at.
+    Purposes without a policy never lapse."""
+    if policy is None or now < reminder_at(given_at, policy):
+        return "active"
+    return "expired" if now >= expires_at(given_at, policy) else "remind"
+
+
+def is_contactable(action: str | None, given_at: datetime | None,
+                   policy: ExpiryPolicy | None, now: datetime) -> bool:
+    """Consent given and not past its expiry, even if the expiry task has not run yet."""
+    if action != "given" or given_at is None:
+        return False
+    return expiry_phase(given_at, policy, now) != "expired"
+

@@ -15,6 +15,7 @@ LABELS: dict[str, str] = {
     "applied": "Applied to a job",
     "replied": "Replied to an email",
     "profile_updated": "Updated their profile",
+    "cv_uploaded": "Uploaded a CV",
 }
 
 

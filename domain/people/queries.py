@@ -12,6 +12,7 @@ from domain.consent.rules import PURPOSE_LABELS, current_states
 from domain.db import fetch
 from domain.engagement.rules import label
 from domain.errors import Invalid, NotFound
+from domain.profiles import queries as profiles
 
 PAGE_SIZE = 50
 
@@ -107,6 +108,8 @@ async def person_detail(person_id: int) -> dict:
         "memberships": await _memberships(person_id),
         "consents": [_consent_view(entry) for entry in current_states(ledger)],
         "timeline": await timeline(person_id, ledger),
+        "profile": await profiles.profile_summary(person_id),
+        "cv": await profiles.current_cv(person_id),
     }
 
 
@@ -185,9 +188,15 @@ async def _engagement_items(person_id: int, limit: int) -> list[dict]:
     ]
 
 
+def _readable(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(item).replace("_", " ") for item in value)
+    return str(value)
+
+
 def _payload_detail(row: dict) -> str | None:
     payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
-    detail = ", ".join(f"{key}: {value}" for key, value in (payload or {}).items())
+    detail = ", ".join(f"{key}: {_readable(value)}" for key, value in (payload or {}).items())
     return detail or (row["source"] or None)
 
 

@@ -22,7 +22,7 @@ class Skill(Table, tablename="skills"):
     slug = Varchar(length=80, unique=True)
     name = Varchar(length=120)
     category = Varchar(length=40, default="")
-    parent = ForeignKey(references="self", null=True, default=None)
+    parent: ForeignKey = ForeignKey(references="self", null=True, default=None)
     synonyms = Array(base_column=Varchar(length=120), default=list)
     created_at = Timestamptz()
 

@@ -8,6 +8,7 @@ from arq import Retry
 
 from domain.mail import contexts
 from domain.mail import service as mail
+from domain.preferences import emails as preference_links
 from workers.mailer import PermanentMailError, TemporaryMailError
 
 log = logging.getLogger(__name__)
@@ -19,9 +20,14 @@ async def send_email(ctx: dict, email_id: int) -> str:
     if row is None:
         return "not claimable (already sent, failed or in progress)"
     try:
+        # Marketing mail: consent is re-checked now, and the footer links and the
+        # List-Unsubscribe URL are minted for this recipient (transactional mail has none).
+        links = (await preference_links.marketing_links(row, clock=clock)
+                 if row["kind"] == "marketing" else {})
         context = await contexts.build(row["template"], row["context"], clock=clock)
-        message = ctx["emails"].build(row["template"], context, to=row["to_address"],
-                                      email_id=email_id)
+        message = ctx["emails"].build(row["template"], {**context, **links},
+                                      to=row["to_address"], email_id=email_id,
+                                      list_unsubscribe=links.get("unsubscribe_url"))
         await ctx["mailer"].send(message)
     except TemporaryMailError as exc:
         if await mail.release_for_retry(email_id, error=str(exc)):

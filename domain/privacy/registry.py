@@ -1,0 +1,249 @@
+"""The registry of personal data: every column of every table, classified.
+
+Each table lists its `personal` columns (exported to the person, GDPR Art. 15/20) and,
+for every other column, why it is not exported. `person_path` says how to find the
+person's rows: a chain of foreign keys ending at people.id ("person", "request.person").
+tests/architecture/test_pii_registry.py fails when a table or column is missing here,
+so a new column holding personal data cannot land without a decision about it.
+
+Erasure (Art. 17) follows it too: `erase="delete"` rows go, `erase="keep"` rows stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from piccolo.columns import ForeignKey
+from piccolo.table import Table
+
+from domain.accounts.tables import StaffUser
+from domain.audit.tables import AuditEntry
+from domain.communities.tables import CommunityMembership, TalentCommunity
+from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
+from domain.engagement.tables import EngagementEvent
+from domain.identity.tables import CandidateLogin, SocialIdentity
+from domain.mail.tables import OutboundEmail
+from domain.outbox.tables import OutboxMessage
+from domain.people.tables import Person
+from domain.preferences.tables import ContactPreferences
+from domain.privacy.tables import DataExport, DataRequest, LegalHold
+from domain.profiles.tables import CvFile, Profile, Skill
+from domain.tokens.tables import IssuedToken
+
+KEY = "row identifier; says nothing about the person"
+OWNER = "link to the person the row belongs to"
+
+
+@dataclass(frozen=True)
+class Files:
+    """Rows name a file on disk: `<VAR_DIR>/<directory>/<row[column]>`."""
+
+    column: str
+    directory: str
+    exported: bool
+
+
+@dataclass(frozen=True)
+class Rules:
+    table: type[Table]
+    person_path: str | None = None
+    personal: tuple[str, ...] = ()
+    other: Mapping[str, str] = field(default_factory=dict)
+    erase: str = "delete"
+    files: Files | None = None
+
+    @property
+    def name(self) -> str:
+        return self.table._meta.tablename
+
+
+@dataclass(frozen=True)
+class Retained:
+    """Rows kept past erasure by a legal duty (EEOC, OFCCP): `record_date` is when the record
+    was made, `action_date` the personnel action (may be NULL); `files` go with the rows."""
+
+    table: str
+    person_column: str
+    record_date: str
+    action_date: str | None = None
+    files: Files | None = None
+
+
+def _same(reason: str, *columns: str) -> dict[str, str]:
+    return dict.fromkeys(columns, reason)
+
+
+REFERENCE = "the same for everyone; the entries a person's rows point at are exported with them"
+MECHANICS = "delivery mechanics (claims, retries, transport ids), not information about them"
+
+REGISTRY: tuple[Rules, ...] = (
+    Rules(Person, "id", ("email", "full_name", "source", "created_at", "updated_at"),
+          {"id": KEY}, erase="person"),
+    Rules(Profile, "person",
+          ("headline", "city", "country", "time_zone", "links", "skills", "unmatched_skills",
+           "job_function", "seniority", "work_modes", "open_to_relocation",
+           "open_to_opportunities", "open_status_at", "updated_at"),
+          {"id": KEY, "person": OWNER}),
+    Rules(CvFile, "person",
+          ("display_name", "content_type", "size_bytes", "sha256", "is_current", "uploaded_at",
+           "replaced_at", "note"),
+          {"id": KEY, "person": OWNER,
+           "storage_key": "random file name on disk; the file itself is in the archive"},
+          files=Files("storage_key", "uploads/cv", exported=True)),
+    Rules(CommunityMembership, "person",
+          ("community", "status", "interests", "requested_at", "confirmed_at", "left_at"),
+          {"id": KEY, "person": OWNER}),
+    Rules(ConsentRecord, "person",
+          ("purpose", "scope", "consent_text", "action", "method", "occurred_at", "ip",
+           "user_agent"),
+          {"id": KEY, "person": OWNER}),
+    Rules(ContactPreferences, "person", ("cadence", "channels", "paused_until", "updated_at"),
+          {"id": KEY, "person": OWNER}),
+    Rules(EngagementEvent, "person", ("type", "occurred_at", "source", "payload"),
+          {"id": KEY, "person": OWNER}),
+    Rules(OutboundEmail, "person",
+          ("to_address", "template", "kind", "state", "subject", "created_at", "sent_at"),
+          {"id": KEY, "person": OWNER,
+           "context": "ids used to render the email; its content is the subject and template",
+           **_same(MECHANICS, "dedupe_key", "message_id", "attempts", "last_error",
+                   "claimed_at")}),
+    Rules(SocialIdentity, "person",
+          ("provider", "issuer", "subject", "email", "created_at", "last_used_at"),
+          {"id": KEY, "person": OWNER}),
+    Rules(CandidateLogin, "person", ("created_at", "last_sign_in_at"),
+          {"id": KEY, "person": OWNER,
+           "session_epoch": "a counter that ends old sessions; no information about them"}),
+    Rules(DataRequest, "person", ("kind", "status", "received_at", "due_at", "completed_at",
+                                  "detail"),
+          {"id": KEY, "person": OWNER},
+          # Proof that a request was answered on time outlives the person (Art. 5(2)).
+          erase="keep"),
+    Rules(DataExport, "person", ("size_bytes", "created_at", "expires_at", "downloaded_at"),
+          {"id": KEY, "person": OWNER, "request": "link to the data request, exported above",
+           "storage_key": "random file name of an earlier archive"},
+          files=Files("storage_key", "exports", exported=False)),
+    Rules(LegalHold, "person", (),
+          {"id": KEY, "person": OWNER,
+           **_same("litigation record, disclosed through the legal process rather than the "
+                   "self-service export (Art. 23(1)(j))",
+                   "reason", "placed_by", "placed_at", "released_at")},
+          # An active hold keeps the (anonymised) person; released holds go with them.
+          erase="keep"),
+    Rules(TalentCommunity, None, (), {
+        "id": KEY, **_same(REFERENCE, "slug", "name", "description", "is_public",
+                           "interest_options", "created_at")}),
+    Rules(ConsentText, None, (), {
+        "id": KEY, **_same(REFERENCE, "purpose", "version", "body", "created_at")}),
+    Rules(ConsentPolicy, None, (), {
+        "id": KEY, **_same("configuration", "purpose", "expiry_months", "reminder_days",
+                           "updated_at")}),
+    Rules(Skill, None, (), {
+        "id": KEY, **_same("the skills taxonomy", "slug", "name", "category", "parent",
+                           "synonyms", "created_at")}),
+    Rules(StaffUser, None, (), {
+        "id": KEY, **_same("staff account data, not about candidates", "email", "full_name",
+                           "password_hash", "roles", "is_active", "created_at",
+                           "last_login_at")}),
+    Rules(AuditEntry, None, (), {
+        "id": KEY, **_same("security log of staff actions, kept under legitimate interest; "
+                           "refers to people by id only", "occurred_at", "actor", "action",
+                           "subject", "ip", "detail")}),
+    Rules(OutboxMessage, None, (), {
+        "id": KEY, **_same("task queue plumbing: task names and row ids", "task", "args",
+                           "created_at", "enqueued_at", "attempts", "last_error")}),
+    Rules(IssuedToken, None, (), {
+        "id": KEY, **_same("single-use record of a signed link: a nonce hash and a "
+                           "'<kind>:<id>' subject; erased with the person (TOKEN_SUBJECTS)",
+                           "purpose", "nonce_hash", "subject", "issued_at", "expires_at",
+                           "consumed_at")}),
+    Rules(Suppression, None, (), {
+        "id": KEY, **_same("keyed hash kept after erasure so the address is never emailed "
+                           "again; not linkable to anyone without the app secret",
+                           "email_hash", "reason", "created_at")}),
+)
+
+# Foreign keys in personal rows whose targets are exported alongside ("the texts they saw").
+REFERENCES: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("consent_records", "consent_text"): (
+        "consent_texts", ("id", "purpose", "version", "body", "created_at")),
+    ("community_memberships", "community"): ("talent_communities", ("id", "slug", "name")),
+}
+
+# issued_tokens.subject is "<kind>:<id>": every kind that points at a person or their rows.
+# SQL over the person id $1; a new token subject kind must be added here.
+TOKEN_SUBJECTS = (
+    "SELECT 'person:' || $1::int",
+    "SELECT 'membership:' || id FROM community_memberships WHERE person = $1",
+)
+
+# Tables under a legal retention duty. Empty until applications arrive; then e.g.
+# Retained("applications", "person", record_date="applied_at", action_date="decided_at").
+# When a person has rows here, erasure anonymises the person instead of deleting them and
+# the purge task deletes the rows (and files) once retention.retention_until has passed.
+RETAINED_TABLES: list[Retained] = []
+
+
+def personal_tables() -> tuple[Rules, ...]:
+    return tuple(rules for rules in REGISTRY if rules.person_path is not None)
+
+
+def owner_condition(table: type[Table], path: str, param: str = "$1") -> str:
+    """SQL selecting the rows of `table` that belong to person `param`, following `path`.
+    Identifiers come from the registry (checked against the tables), never from input."""
+    head, _, rest = path.partition(".")
+    column = table._meta.get_column_by_name(head)
+    quoted = f'"{column._meta.db_column_name}"'
+    if not rest:
+        return f"{quoted} = {param}"
+    if not isinstance(column, ForeignKey):
+        raise ValueError(f"{table._meta.tablename}.{head} is not a foreign key")
+    target = column._foreign_key_meta.resolved_references
+    inner = owner_condition(target, rest, param)
+    return f'{quoted} IN (SELECT "id" FROM "{target._meta.tablename}" WHERE {inner})'  # noqa: S608
+
+
+def path_end(table: type[Table], path: str) -> tuple[type[Table], str]:
+    """The table and column the path ends on (for the registry test)."""
+    head, _, rest = path.partition(".")
+    column = table._meta.get_column_by_name(head)
+    if not rest:
+        return table, head
+    if not isinstance(column, ForeignKey):
+        raise ValueError(f"{table._meta.tablename}.{head} is not a foreign key")
+    return path_end(column._foreign_key_meta.resolved_references, rest)
+
+
+def _table_problems(rules: Rules) -> list[str]:
+    name, columns = rules.name, {c._meta.db_column_name for c in rules.table._meta.columns}
+    listed = set(rules.personal) | set(rules.other)
+    problems = [f"{name}.{column} is not classified" for column in sorted(columns - listed)]
+    problems += [f"{name}.{column} is listed but does not exist" for column in
+                 sorted(listed - columns)]
+    problems += [f"{name}.{column} is both personal and not" for column in
+                 sorted(set(rules.personal) & set(rules.other))]
+    if rules.personal and rules.person_path is None:
+        problems.append(f"{name} has personal columns but no person_path")
+    if rules.person_path is not None:
+        try:
+            end_table, end_column = path_end(rules.table, rules.person_path)
+            column = end_table._meta.get_column_by_name(end_column)
+        except (ValueError, AttributeError) as exc:
+            return [*problems, f"{name}: bad person_path {rules.person_path!r}: {exc}"]
+        points_at_people = isinstance(column, ForeignKey) and \
+            column._foreign_key_meta.resolved_references is Person
+        if not points_at_people and (end_table, end_column) != (Person, "id"):
+            problems.append(f"{name}: person_path {rules.person_path!r} does not end at people")
+    return problems
+
+
+def problems(table_classes: list[type[Table]]) -> list[str]:
+    """Everything that keeps the registry from covering `table_classes` exactly."""
+    registered = {rules.table for rules in REGISTRY}
+    found = [f"{table._meta.tablename} is not in the privacy registry"
+             for table in table_classes if table not in registered]
+    found += [f"{rules.name} is registered but not an app table"
+              for rules in REGISTRY if rules.table not in table_classes]
+    for rules in REGISTRY:
+        found += _table_problems(rules)
+    return found

@@ -1,0 +1,45 @@
+"""Addresses we must never email again, kept only as a keyed hash.
+
+A plain SHA-256 of an address is reversible by hashing a list of candidate addresses,
+so the hash is an HMAC keyed with the app secret: without the key the table reveals
+nothing, and with it we can still tell that a re-imported address was erased.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+from domain.db import fetch, fetchval
+from domain.people.rules import InvalidEmail, normalise_email
+from settings import get_settings
+
+ERASED = "erased"
+
+
+def _normalised(email: str) -> str:
+    try:
+        return normalise_email(email)
+    except InvalidEmail:
+        # Still hash something stable: a suppression must never fail on odd input.
+        return (email or "").strip().lower()
+
+
+def email_hash(email: str) -> str:
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, _normalised(email).encode(), hashlib.sha256).hexdigest()
+
+
+async def is_suppressed(email: str) -> bool:
+    found = await fetchval("SELECT 1 FROM suppressions WHERE email_hash = $1", email_hash(email))
+    return found is not None
+
+
+async def suppress(email: str, *, reason: str, now: datetime) -> None:
+    """Idempotent: the first reason recorded for an address is kept."""
+    await fetch(
+        "INSERT INTO suppressions (email_hash, reason, created_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (email_hash) DO NOTHING",
+        email_hash(email), reason[:40], now,
+    )
