@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup assets run test test-fast test-e2e lint format check soak bench clean lock
+.PHONY: help setup assets run test test-fast test-e2e lint format check bench clean lock
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'

@@ -97,3 +97,26 @@ async def test_private_communities_cannot_be_joined(clock, community):
         await communities.request_membership(join_request(await consent_text_id()),
                                              clock=clock, queue=None)
     assert (await fetch("SELECT count(*) AS n FROM people"))[0]["n"] == 0
+
+
+async def test_magic_links_expire_after_exactly_ten_minutes(clock):
+    from datetime import timedelta
+
+    from domain.identity import service as identity
+    from domain.identity.service import SignInProblem, person_subject
+
+    rows = await fetch(
+        "INSERT INTO people (email, full_name, source, created_at, updated_at) "
+        "VALUES ('ann@example.com', 'Ann', 'test', now(), now()) RETURNING id")
+    issued_at = clock.now()
+    fresh = await tokens.issue(purpose=Purpose.MAGIC_LINK,
+                               subject=person_subject(rows[0]["id"]), clock=clock)
+    stale = await tokens.issue(purpose=Purpose.MAGIC_LINK,
+                               subject=person_subject(rows[0]["id"]), clock=clock)
+    clock.current = issued_at + timedelta(minutes=9, seconds=59)
+    person_id, _epoch = await identity.redeem_magic_link(fresh, clock=clock)
+    assert person_id == rows[0]["id"]
+    clock.current = issued_at + timedelta(minutes=10, seconds=1)
+    with pytest.raises(SignInProblem) as caught:
+        await identity.redeem_magic_link(stale, clock=clock)
+    assert caught.value.kind == "expired"
