@@ -55,7 +55,8 @@ FROM people p
 
 def _filters(q: str, community: str, cursor: str | None) -> tuple[list[str], list]:
     """WHERE fragments are fixed strings; every value travels as a $n parameter."""
-    where: list[str] = []
+    # People erased but kept for a retention duty (anonymised) are not candidates any more.
+    where: list[str] = ["p.email NOT LIKE 'erased-%@invalid'"]
     args: list = []
     if q.strip():
         args.append(_like_pattern(q.strip()))

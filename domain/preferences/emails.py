@@ -67,7 +67,10 @@ def unsubscribe_url(person_id: int, purpose: str, scope: str) -> str:
 async def person_from_link(token: str) -> int:
     """The person a preference link belongs to (raises LinkProblem)."""
     person_id = person_of(_subject(Purpose.PREFERENCES, token))
-    if person_id is None or not await fetch("SELECT 1 FROM people WHERE id = $1", person_id):
+    # An erased person kept only for retention (anonymised) has no preferences to manage.
+    if person_id is None or not await fetch(
+        "SELECT 1 FROM people WHERE id = $1 AND email NOT LIKE 'erased-%@invalid'", person_id
+    ):
         raise LinkProblem("invalid")
     return person_id
 

@@ -214,6 +214,11 @@ async def test_a_legal_hold_keeps_an_anonymised_person_until_released(clock, com
     assert set(counts.values()) == {0}
     assert await fetchval("SELECT status FROM data_requests WHERE id = $1", request_id) \
         == "retained"
+    # Old preference links of the anonymised person lead nowhere.
+    from domain.preferences.emails import LinkProblem, person_from_link, preferences_url
+
+    with pytest.raises(LinkProblem):
+        await person_from_link(preferences_url(ann).rsplit("/", 1)[1])
 
     clock.advance(days=800)
     assert await privacy.purge_retained(clock=clock) == 0  # the hold blocks the purge
@@ -277,6 +282,11 @@ async def test_applications_wait_out_retention_then_go_with_their_files(
     request_id = await privacy.erase_account(person_id=ann, clock=clock, queue=None)
     assert await fetchval("SELECT status FROM data_requests WHERE id = $1", request_id) \
         == "retained"
+    # Old preference links of the anonymised person lead nowhere.
+    from domain.preferences.emails import LinkProblem, person_from_link, preferences_url
+
+    with pytest.raises(LinkProblem):
+        await person_from_link(preferences_url(ann).rsplit("/", 1)[1])
     assert await fetchval("SELECT email FROM people WHERE id = $1", ann) == f"erased-{ann}@invalid"
 
     clock.current = datetime(2026 + years, 10, 1, 23, 59, tzinfo=UTC)  # last day kept

@@ -117,3 +117,13 @@ async def test_mail_outbox_lists_and_shows_sink_messages_safely(signed_in, commu
     assert "sandbox" in frame.headers["content-security-policy"]
     assert "script-src" not in frame.headers["content-security-policy"]
     assert (await signed_in.get("/backoffice/mail/..%2F..%2Fetc%2Fpasswd")).status_code == 404
+
+
+async def test_anonymised_people_are_not_listed(signed_in):
+    await fetch(
+        "INSERT INTO people (email, full_name, source, created_at, updated_at) VALUES "
+        "('kept@example.com', 'Kept', 'test', now(), now()), "
+        "('erased-99@invalid', '', 'test', now(), now())")
+    listing = await signed_in.get("/backoffice/candidates")
+    assert "kept@example.com" in listing.text
+    assert "erased-99@invalid" not in listing.text
