@@ -10,7 +10,8 @@ includes the aria-hidden "*", the accessible name (what a screen reader says) do
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 
 from playwright.async_api import FrameLocator, Locator, Page, expect
 
@@ -98,6 +99,190 @@ class ConfirmPage(_PageObject):
         await expect(self.heading("You're in!")).to_be_visible()
 
 
+class AccountPage(_PageObject):
+    """The signed-in candidate's account home, with a card per area."""
+
+    async def open(self) -> AccountPage:
+        await self.page.goto("/account")
+        await expect(self.heading(re.compile("^Hello"))).to_be_visible()
+        return self
+
+    def card(self, title: str) -> Locator:
+        # A card is one link named by its heading and summary.
+        return self.page.get_by_role("link", name=re.compile("^" + re.escape(title)))
+
+
+class ProfilePage(_PageObject):
+    """The candidate's profile form and CV card (/account/profile)."""
+
+    async def open(self) -> ProfilePage:
+        await self.page.goto("/account/profile")
+        await expect(self.heading("Your profile")).to_be_visible()
+        return self
+
+    def textbox(self, name: str) -> Locator:
+        return self.page.get_by_role("textbox", name=name, exact=True)
+
+    def select(self, name: str) -> Locator:
+        return self.page.get_by_role("combobox", name=name, exact=True)
+
+    @property
+    def headline(self) -> Locator:
+        return self.textbox("Headline (optional)")
+
+    @property
+    def city(self) -> Locator:
+        return self.textbox("City (optional)")
+
+    @property
+    def skills(self) -> Locator:
+        return self.textbox("Skills (optional)")
+
+    @property
+    def skill_suggestions(self) -> Locator:
+        return self.page.locator("#skill-suggestions")
+
+    @asynccontextmanager
+    async def suggestions_settled(self) -> AsyncIterator[None]:
+        """Wait for the skill suggestions htmx sends 300 ms after typing stops.
+
+        Submitting while that request is in flight can lose the "Saved." notice: every
+        response writes back the whole server-side session it loaded, so the suggestions
+        response can overwrite the session the save just wrote (a product bug, see the
+        e2e report). Journeys that type skills and then save wait for it first.
+        """
+        async with self.page.expect_response(
+                lambda response: "/account/profile/skills" in response.url) as done:
+            yield
+        await done.value
+
+    @property
+    def work_modes(self) -> Locator:
+        return self.page.get_by_role("group", name="Where would you like to work? (optional)")
+
+    @property
+    def notice(self) -> Locator:
+        return self.page.get_by_role("status")
+
+    @property
+    def save_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Save profile")
+
+    async def save(self) -> None:
+        await self.save_button.click()
+        await expect(self.notice).to_have_text(re.compile(r"^\s*Saved\."))
+
+    @property
+    def cv_card(self) -> Locator:
+        return self.page.get_by_role("region", name="Your CV")
+
+    @property
+    def cv_input(self) -> Locator:
+        # By its label (the text starts with the label's whitespace, so no "^").
+        return self.cv_card.get_by_label(re.compile(r"(Upload|Replace) your CV"))
+
+    async def upload_cv(self, name: str, data: bytes, mime_type: str = "application/pdf"
+                        ) -> None:
+        await self.cv_input.set_input_files({"name": name, "mimeType": mime_type,
+                                             "buffer": data})
+        await self.cv_card.get_by_role("button", name="Upload CV").click()
+        await expect(self.notice).to_have_text(re.compile("Your CV was uploaded."))
+
+
+class PreferencesPage(_PageObject):
+    """The preference centre, signed in (/account/preferences) or by a signed link."""
+
+    async def open(self, path: str = "/account/preferences") -> PreferencesPage:
+        await self.page.goto(path)
+        await expect(self.heading("Communities and emails")).to_be_visible()
+        return self
+
+    def community(self, name: str) -> Locator:
+        return self.page.get_by_role("article", name=name, exact=True)
+
+    @property
+    def notice(self) -> Locator:
+        return self.page.get_by_role("status").first
+
+    async def join(self, name: str, consent_text: str, topics: Iterable[str] = ()) -> None:
+        card = self.community(name)
+        for topic in topics:
+            await card.get_by_role("checkbox", name=topic, exact=True).check()
+        await card.get_by_role("checkbox", name=consent_text, exact=True).check()
+        await card.get_by_role("button", name=f"Join {name}").click()
+        await expect(self.notice).to_have_text("Welcome! You have joined the community.")
+
+    async def save_topics(self, name: str, topics: Iterable[str]) -> None:
+        card = self.community(name)
+        for topic in topics:
+            await card.get_by_role("checkbox", name=topic, exact=True).check()
+        await card.get_by_role("button", name="Save topics").click()
+        await expect(self.notice).to_have_text("Your topics are saved.")
+
+    @property
+    def how_often(self) -> Locator:
+        return self.page.get_by_role("region", name="How and how often we write")
+
+    async def save_preferences(self, *, cadence: str, pause: str) -> None:
+        form = self.how_often
+        await form.get_by_role("combobox", name="How often").select_option(label=cadence)
+        await form.get_by_role("combobox", name="Pause all emails").select_option(label=pause)
+        await form.get_by_role("button", name="Save preferences").click()
+        await expect(self.page.get_by_role("status").filter(
+            has_text="Your email preferences are saved.")).to_be_visible()
+
+    async def open_consent_history(self) -> ConsentHistoryPage:
+        await self.page.get_by_role("link", name="Your consent history").click()
+        await expect(self.heading("Your consent history")).to_be_visible()
+        return ConsentHistoryPage(self.page)
+
+
+class ConsentHistoryPage(_PageObject):
+    """Current consent with one-click withdraw / give again, and the full ledger."""
+
+    async def open(self, path: str = "/account/consent") -> ConsentHistoryPage:
+        await self.page.goto(path)
+        await expect(self.heading("Your consent history")).to_be_visible()
+        return self
+
+    @property
+    def current(self) -> Locator:
+        return self.page.get_by_role("region", name="Your consent now")
+
+    def consent(self, scope_label: str) -> Locator:
+        # By "purpose · scope": the consent wording shown beside a button mentions "data".
+        return self.current.get_by_role("listitem").filter(
+            has_text=re.compile(r"·\s*" + re.escape(scope_label) + r"\b"))
+
+    @property
+    def history(self) -> Locator:
+        return self.page.get_by_role("table")
+
+    def history_rows(self, text: str | re.Pattern[str]) -> Locator:
+        return self.history.get_by_role("row").filter(has_text=text)
+
+    @property
+    def notice(self) -> Locator:
+        return self.page.get_by_role("status")
+
+
+class DataPage(_PageObject):
+    """Your data: export requests and their downloads, and the way to delete."""
+
+    async def open(self) -> DataPage:
+        await self.page.goto("/account/data")
+        await expect(self.heading("Your data")).to_be_visible()
+        return self
+
+    async def request_export(self) -> None:
+        await self.page.get_by_role("button", name="Prepare my download").click()
+        await expect(self.page.get_by_role("status")).to_contain_text("We're preparing your data")
+
+    @property
+    def download_link(self) -> Locator:
+        return self.page.get_by_role("link", name="Download (zip)")
+
+
 # -- back office ------------------------------------------------------------------------
 
 
@@ -140,6 +325,11 @@ class CandidatesPage(_PageObject):
 
 
 class PersonPage(_PageObject):
+    async def open(self, person_id: int, name: str) -> PersonPage:
+        await self.page.goto(f"/backoffice/candidates/{person_id}")
+        await expect(self.heading(name)).to_be_visible()
+        return self
+
     @property
     def timeline(self) -> Locator:
         return self.page.get_by_role("list", name=re.compile("^Timeline for "))
@@ -150,6 +340,30 @@ class PersonPage(_PageObject):
     @property
     def memberships(self) -> Locator:
         return self.page.get_by_role("region", name="Communities")
+
+    def membership(self, community_name: str) -> Locator:
+        return self.memberships.get_by_role("listitem").filter(
+            has=self.page.get_by_text(community_name, exact=True))
+
+    @property
+    def consents(self) -> Locator:
+        return self.page.get_by_role("region", name="Current consent")
+
+    def consent(self, scope: str) -> Locator:
+        return self.consents.get_by_role("listitem").filter(
+            has_text=re.compile(r"·\s*" + re.escape(scope) + r"\b"))
+
+    @property
+    def profile(self) -> Locator:
+        return self.page.get_by_role("region", name="Profile", exact=True)
+
+    @property
+    def skills(self) -> Locator:
+        return self.profile.get_by_role("list", name="Skills")
+
+    @property
+    def cv_link(self) -> Locator:
+        return self.profile.get_by_role("link", name=re.compile("^CV: "))
 
 
 class MailOutboxPage(_PageObject):

@@ -19,11 +19,20 @@ ANONYMOUS_PAGES = [
     "/account/sign-in",
     "/confirm/not-a-real-token",
     "/account/magic/not-a-real-token",
+    "/u/not-a-real-token",
+    "/preferences/not-a-real-token",
+    "/account/deleted",
     "/no/such/page",
     "/backoffice/login",
 ]
-CANDIDATE_PAGES = ["/account"]
-STAFF_PAGES = ["/backoffice/candidates", "/backoffice/mail"]
+CANDIDATE_PAGES = ["/account", "/account/profile", "/account/preferences", "/account/consent",
+                   "/account/data", "/account/delete"]
+# Reached from the links in an email, without signing in (real signed tokens).
+LINK_PAGES = ["/u/{unsubscribe}", "/preferences/{preferences}",
+              "/preferences/{preferences}/consent"]
+# {person}: a candidate with a profile, CV, memberships and consent ledger.
+STAFF_PAGES = ["/backoffice/candidates", "/backoffice/candidates/{person}", "/backoffice/mail"]
+ADMIN_PAGES = ["/backoffice/privacy/requests"]
 
 
 async def assert_accessible(page: Page, path: str) -> None:
@@ -38,7 +47,7 @@ async def assert_accessible(page: Page, path: str) -> None:
     assert not blocking, f"axe found serious/critical violations on {path}:\n{details}"
 
 
-async def sign_in_candidate(page: Page, base_url: str) -> None:
+async def sign_in_candidate(page: Page, base_url: str) -> int:
     from domain.identity.service import person_subject
     from domain.people import service as people
     from domain.ports import SystemClock
@@ -53,6 +62,28 @@ async def sign_in_candidate(page: Page, base_url: str) -> None:
     await page.goto(f"{base_url}/account/magic/{token}")
     await page.get_by_role("button", name="Sign me in").click()
     await page.wait_for_url(f"{base_url}/account")
+    return int(person["id"])
+
+
+async def candidate_with_history(community: dict) -> int:
+    """A member with a profile, a CV, a finished data export and a consent ledger, so the
+    pages show their tables, lists and buttons rather than their empty states."""
+    from domain.ports import SystemClock
+    from domain.privacy import service as privacy
+    from domain.profiles import service as profiles
+    from tests.e2e.test_portal_journeys import add_member, small_pdf
+
+    clock = SystemClock()
+    person_id = await add_member("cand@example.com", "Cam Candidate", community)
+    await profiles.update_profile(person_id, profiles.ProfileUpdate(
+        full_name="Cam Candidate", headline="Site reliability engineer", city="Leeds",
+        country="GB", skills=("python",), unmatched_skills=("Pager wrangling",),
+        job_function="engineering", seniority="senior", work_modes=("remote",),
+        open_to_opportunities="open", links=("https://github.com/cam",)), clock=clock)
+    await profiles.upload_cv(person_id, filename="cam.pdf", data=small_pdf(), clock=clock)
+    request_id = await privacy.request_export(person_id=person_id, clock=clock, queue=None)
+    await privacy.build_export(request_id, clock=clock, queue=None)
+    return person_id
 
 
 async def test_anonymous_pages_are_accessible(pages, live_server, community):
@@ -69,19 +100,83 @@ async def test_join_form_with_errors_is_accessible(page, live_server, community)
     await assert_accessible(page, "/communities/engineering (with errors)")
 
 
-async def test_signed_in_candidate_pages_are_accessible(page, live_server):
+async def test_signed_in_candidate_pages_are_accessible(page, live_server, community):
+    await candidate_with_history(community)
     await sign_in_candidate(page, live_server.base_url)
     for path in CANDIDATE_PAGES:
         await page.goto(live_server.url(path))
         await assert_accessible(page, path)
 
 
-async def test_back_office_pages_are_accessible(page, live_server, recruiter, community):
-    await page.goto(live_server.url("/backoffice/login"))
-    await page.get_by_label("Email address").fill(recruiter.email)
-    await page.get_by_label("Password").fill(recruiter.password)
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url(live_server.url("/backoffice/candidates"))
-    for path in STAFF_PAGES:
+async def test_candidate_forms_with_errors_are_accessible(page, live_server, community):
+    await candidate_with_history(community)
+    await sign_in_candidate(page, live_server.base_url)
+    await page.goto(live_server.url("/account/profile"))
+    await page.get_by_role("textbox", name="Links (optional)").fill("javascript:alert(1)")
+    await page.get_by_role("button", name="Save profile").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, "/account/profile (with errors)")
+    await page.goto(live_server.url("/account/delete"))
+    await page.get_by_role("button", name="Delete my account").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, "/account/delete (with errors)")
+
+
+async def test_pages_reached_from_email_links_are_accessible(pages, live_server, community):
+    from urllib.parse import urlsplit
+
+    from domain.preferences import emails as links
+    from tests.e2e.test_portal_journeys import add_member
+
+    person_id = await add_member("cand@example.com", "Cam Candidate", community)
+    tokens = {
+        "unsubscribe": urlsplit(links.unsubscribe_url(
+            person_id, "community_emails", "engineering")).path.rsplit("/", 1)[1],
+        "preferences": urlsplit(links.preferences_url(person_id)).path.rsplit("/", 1)[1],
+    }
+    page = await pages.new()
+    for template in LINK_PAGES:
+        path = template.format(**tokens)
         await page.goto(live_server.url(path))
+        await assert_accessible(page, template)
+    # And the unsubscribe page once the button was pressed.
+    await page.goto(live_server.url(LINK_PAGES[0].format(**tokens)))
+    await page.get_by_role("button", name="Unsubscribe").click()
+    await page.get_by_role("heading", name="You're unsubscribed").wait_for()
+    await assert_accessible(page, "/u/{unsubscribe} (done)")
+
+
+async def sign_in_staff(page: Page, base_url: str, email: str, password: str) -> None:
+    await page.goto(f"{base_url}/backoffice/login")
+    await page.get_by_label("Email address").fill(email)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(f"{base_url}/backoffice/candidates")
+
+
+async def test_back_office_pages_are_accessible(page, live_server, recruiter, community):
+    person_id = await candidate_with_history(community)
+    await sign_in_staff(page, live_server.base_url, recruiter.email, recruiter.password)
+    for template in STAFF_PAGES:
+        path = template.format(person=person_id)
+        await page.goto(live_server.url(path))
+        await assert_accessible(page, path)
+
+
+async def test_admin_pages_are_accessible(page, live_server, community):
+    from domain.accounts import service as accounts
+    from domain.ports import SystemClock
+    from domain.privacy import service as privacy
+    from tests.e2e.test_portal_journeys import add_member
+
+    await accounts.create_user(email="admin@test.local", full_name="Ada Admin",
+                               roles=["admin"], password="a-long-admin-password",
+                               clock=SystemClock())
+    await candidate_with_history(community)  # a completed export request
+    leaving = await add_member("leaving@example.com", "Lee Leaving", community)
+    await privacy.erase_account(person_id=leaving, clock=SystemClock(), queue=None)
+    await sign_in_staff(page, live_server.base_url, "admin@test.local", "a-long-admin-password")
+    for path in ADMIN_PAGES:
+        await page.goto(live_server.url(path))
+        await page.get_by_role("table").first.wait_for()  # the requests, not the empty state
         await assert_accessible(page, path)
