@@ -146,10 +146,10 @@ class ProfilePage(_PageObject):
     async def suggestions_settled(self) -> AsyncIterator[None]:
         """Wait for the skill suggestions htmx sends 300 ms after typing stops.
 
-        Submitting while that request is in flight can lose the "Saved." notice: every
-        response writes back the whole server-side session it loaded, so the suggestions
-        response can overwrite the session the save just wrote (a product bug, see the
-        e2e report). Journeys that type skills and then save wait for it first.
+        Journeys wait for it so that what they check about the suggestions is settled.
+        (It once also guarded against a stale session write-back losing the "Saved."
+        notice; web_sessions.py no longer writes unchanged sessions, tested in
+        tests/web/test_sessions.py.)
         """
         async with self.page.expect_response(
                 lambda response: "/account/profile/skills" in response.url) as done:
