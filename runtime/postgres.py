@@ -25,13 +25,18 @@ import pwd
 import re
 import shutil
 import signal
-import stat
 import subprocess
 import time
 from pathlib import Path
-from typing import TypedDict
 
 from runtime.errors import RuntimeServiceError
+from runtime.pg_account import (
+    account_kwargs,
+    check_binaries_usable_by_others,
+    chown_tree,
+    let_account_reach,
+    server_account,
+)
 from runtime.ports import ensure_port_free, remembered_port
 from runtime.process import (
     die_with_parent,
@@ -49,8 +54,6 @@ logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 SUPERUSER = "postgres"
-# PostgreSQL refuses to run as root; this unprivileged account owns the cluster then.
-SERVER_ACCOUNT = "talentloop-pg"
 START_TIMEOUT = 60.0  # crash recovery after an unclean stop can take a while
 STOP_TIMEOUT = 30.0
 
@@ -97,16 +100,16 @@ class EmbeddedPostgres(ManagedServer):
             return
         started_at = time.monotonic()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        account = _server_account()
+        account = server_account()
         if account is not None:
-            _let_account_reach(account, self.data_dir)
-            _let_account_reach(account, POSTGRES_BIN_PATH.parent)
-            _check_binaries_usable_by_others()
+            let_account_reach(account, self.data_dir)
+            let_account_reach(account, POSTGRES_BIN_PATH.parent)
+            check_binaries_usable_by_others(POSTGRES_BIN_PATH)
         self._stop_leftover_server()
         if not (self.pgdata / "PG_VERSION").exists():
             self._initdb(account)
         elif account is not None:
-            _chown_tree(self.pgdata, account)
+            chown_tree(self.pgdata, account)
         self._port = self._choose_port()
         self._process = self._spawn(account)
         self._owner_file.write_text(f"{os.getpid()}\n")
@@ -208,7 +211,7 @@ class EmbeddedPostgres(ManagedServer):
             capture_output=True,
             timeout=120,
             check=False,
-            **_account_kwargs(account),
+            **account_kwargs(account),
         )
         if result.returncode == 0:
             return None
@@ -250,7 +253,7 @@ class EmbeddedPostgres(ManagedServer):
                 # then stops services in order instead of all of them at once.
                 start_new_session=True,
                 preexec_fn=die_with_parent(signal.SIGINT),
-                **_account_kwargs(account),
+                **account_kwargs(account),
             )
 
     def _wait_ready(self) -> None:
@@ -322,96 +325,6 @@ class EmbeddedPostgres(ManagedServer):
             raise RuntimeServiceError(
                 f"could not create database {self.database!r} in embedded PostgreSQL: {error}"
             )
-
-
-# -- running as root -----------------------------------------------------------------------
-
-
-def _server_account() -> pwd.struct_passwd | None:
-    """The unprivileged account to run the server as, or None when we are not root."""
-    if os.geteuid() != 0:
-        return None
-    with contextlib.suppress(KeyError):
-        return pwd.getpwnam(SERVER_ACCOUNT)
-    useradd = shutil.which("useradd")
-    if useradd is None:
-        raise RuntimeServiceError(
-            "PostgreSQL cannot run as root and `useradd` is missing to create the"
-            f" {SERVER_ACCOUNT!r} account — run as a normal user or set DATABASE_URL"
-        )
-    result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
-        [
-            useradd,
-            "--system",
-            "--user-group",
-            "--no-create-home",
-            "--home-dir",
-            "/nonexistent",
-            "--shell",
-            "/usr/sbin/nologin",
-            SERVER_ACCOUNT,
-        ],
-        capture_output=True,
-        check=False,
-    )
-    try:
-        # Looked up even when useradd failed: a concurrent run may have created it.
-        return pwd.getpwnam(SERVER_ACCOUNT)
-    except KeyError:
-        error = result.stderr.decode("utf-8", errors="replace").strip()
-        raise RuntimeServiceError(
-            f"could not create the {SERVER_ACCOUNT!r} account for PostgreSQL: {error}"
-        ) from None
-
-
-class _RunAs(TypedDict, total=False):
-    user: int
-    group: int
-    extra_groups: list[int]
-
-
-def _account_kwargs(account: pwd.struct_passwd | None) -> _RunAs:
-    """Popen arguments dropping root to `account` (and root's supplementary groups)."""
-    if account is None:
-        return {}
-    return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-
-
-def _let_account_reach(account: pwd.struct_passwd, path: Path) -> None:
-    """Give "others" search (x, not read) permission on `path` and its ancestors.
-
-    The server account must traverse to its data dir and binaries, e.g. through pytest's
-    0700 /tmp/pytest-of-root. Search-only permission does not let it list anything.
-    """
-    for directory in [path, *path.parents]:
-        info = directory.stat()
-        if info.st_uid == account.pw_uid or info.st_mode & stat.S_IXOTH:
-            continue
-        logger.info("allowing %s to traverse %s (chmod o+x)", SERVER_ACCOUNT, directory)
-        directory.chmod(stat.S_IMODE(info.st_mode) | stat.S_IXOTH)
-
-
-def _check_binaries_usable_by_others() -> None:
-    # Not fixed silently: making files inside the virtualenv world-readable is the
-    # developer's call, and pip normally installs them that way already.
-    postgres = POSTGRES_BIN_PATH / "postgres"
-    if not postgres.stat().st_mode & stat.S_IXOTH:
-        install = POSTGRES_BIN_PATH.parent
-        raise RuntimeServiceError(
-            f"the {SERVER_ACCOUNT!r} account cannot run {postgres} — run"
-            f" `chmod -R o+rX {install}` or set DATABASE_URL"
-        )
-
-
-def _chown_tree(root: Path, account: pwd.struct_passwd) -> None:
-    # PostgreSQL requires the data dir to belong to the account running it; a cluster
-    # created by a previous non-root run (or copied in) is handed over once.
-    if root.stat().st_uid == account.pw_uid:
-        return
-    for directory, _dirs, files in os.walk(root):
-        os.chown(directory, account.pw_uid, account.pw_gid)
-        for name in files:
-            os.lchown(os.path.join(directory, name), account.pw_uid, account.pw_gid)
 
 
 def _server_env() -> dict[str, str]:

@@ -85,7 +85,7 @@ def _claim_redis_database(redis_url: str) -> str:
         client = redis.Redis.from_url(url)
         try:
             if client.set(REDIS_CLAIM_KEY, str(os.getpid()), nx=True, ex=6 * 3600):
-                _cleanup.append(lambda c=client: c.delete(REDIS_CLAIM_KEY))
+                _cleanup.insert(0, lambda c=client: c.delete(REDIS_CLAIM_KEY))
                 return url
         finally:
             client.close()

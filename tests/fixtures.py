@@ -64,7 +64,7 @@ async def clean_state(db_pool):
 
 
 def mail_store():
-    from runtime.mailsink import MailStore
+    from runtime.mailstore import MailStore
 
     return MailStore(Path(os.environ["MAIL_SINK_DIR"]))
 

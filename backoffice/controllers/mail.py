@@ -8,7 +8,7 @@ from litestar.response import Response, Template
 from backoffice.auth import current_staff
 from backoffice.permissions import requires
 from domain.accounts.permissions import Permission
-from runtime.mailsink import MailStore
+from runtime.mailstore import MailStore
 from web_common import page
 
 CAN_VIEW = [requires(Permission.MAIL_OUTBOX_VIEW)]

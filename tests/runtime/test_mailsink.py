@@ -10,7 +10,8 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 
-from runtime.mailsink import MailSink, MailStore
+from runtime.mailsink import MailSink
+from runtime.mailstore import MailStore
 from runtime.ports import find_free_port
 
 PDF = b"%PDF-1.4 fake but binary \x00\x01\x02" * 10

@@ -14,7 +14,8 @@ import asyncpg
 import pytest
 
 from runtime.errors import RuntimeServiceError
-from runtime.postgres import SERVER_ACCOUNT, EmbeddedPostgres
+from runtime.pg_account import SERVER_ACCOUNT
+from runtime.postgres import EmbeddedPostgres
 from tests.runtime.helpers import alive, eventually
 
 

@@ -11,7 +11,7 @@ import aiosmtplib
 import asyncpg
 import redis
 
-from runtime.mailsink import MailStore
+from runtime.mailstore import MailStore
 from runtime.services import start_local_services
 from tests.runtime.helpers import alive
 
