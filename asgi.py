@@ -26,6 +26,7 @@ from web_access_log import access_log
 from web_common import format_date, format_datetime, time_ago
 from web_errors import exception_handlers
 from web_health import healthz
+from web_page_cache import PublicPageCache
 from web_security import security_headers
 from web_sessions import session_config
 from workers.queue import ArqTaskQueue
@@ -109,9 +110,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     app.state.settings = settings
+    app.state.session_cookies = (portal_sessions.key, staff_sessions.key)
     app.state.clock = SystemClock()
     app.state.redis = redis
     return app
+
+
+def create_server_app(settings: Settings | None = None) -> PublicPageCache | Litestar:
+    """What `talentloop web` serves: the app behind the public page cache (when enabled)."""
+    settings = settings or get_settings()
+    app = create_app(settings)
+    if settings.page_cache_seconds <= 0 or app.csrf_config is None:
+        return app
+    return PublicPageCache(app, csrf=app.csrf_config, ttl_seconds=settings.page_cache_seconds,
+                           session_cookies=app.state.session_cookies)
 
 
 def __getattr__(name: str):  # `uvicorn asgi:app` builds the app on first access only

@@ -41,6 +41,7 @@ class Settings:
     db_pool_max: int = 10
     worker_concurrency: int = 20
     log_level: str = "INFO"
+    page_cache_seconds: float = 2.0
     demo_seed: bool = True
     cookie_secure: bool = False
     federal_contractor: bool = False
@@ -153,6 +154,16 @@ def _social(env: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def _secret_key(env: Mapping[str, str], var_dir: Path) -> str:
     """Use SECRET_KEY, else a key generated once and kept under var/ for local runs."""
     if env.get("SECRET_KEY"):
@@ -194,6 +205,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_max=_int(env, "DB_POOL_MAX", 10),
         worker_concurrency=_int(env, "WORKER_CONCURRENCY", 20),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        page_cache_seconds=_float(env, "PAGE_CACHE_SECONDS", 2.0),
         demo_seed=_flag(env.get("DEMO_SEED"), default=app_env != "production"),
         cookie_secure=_flag(env.get("COOKIE_SECURE"), default=base_url.startswith("https://")),
         federal_contractor=_flag(env.get("FEDERAL_CONTRACTOR"), default=False),

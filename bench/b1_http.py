@@ -50,6 +50,10 @@ RUNGS = [
          " middleware (sessions, CSRF, headers, access log)", "asgi:create_app", True,
          "/communities/engineering", b"Join Engineering",
          "DB reads + app middleware + access log", "c"),
+    Rung("p", "the community page as deployed: the real app behind the public page cache"
+         " (anonymous visitors, 2 s)", "asgi:create_server_app", True,
+         "/communities/engineering", b"Join Engineering",
+         "public page cache (per-visitor CSRF token, no render on a hit)", "d"),
     # The issue also names the job list page (target >= 0.25x bare ASGI). It does not
     # exist yet; when it does, add Rung("e", "real app /jobs", "asgi:create_app", True,
     # "/jobs", b"...", "job list query + rendering", "b") here and
@@ -71,6 +75,8 @@ TARGETS = [
     Target("c_over_a_rps", "c", "ratio", ">=", 0.25),
     Target("d_over_a_rps", "d", "ratio", ">=", 0.12),
     Target("p99_ms_d", "d", "p99_ms", "<=", 25),
+    # Candidate-portal issue: a public page served by one worker keeps >= 0.25x bare ASGI.
+    Target("page_over_a_rps", "p", "ratio", ">=", 0.25),
 ]
 
 

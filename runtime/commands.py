@@ -138,7 +138,7 @@ def web(args: argparse.Namespace) -> int:
     ensure_port_free(settings.host, settings.port)
     _preflight()
     uvicorn.run(
-        "asgi:create_app",
+        "asgi:create_server_app",
         factory=True,
         host=settings.host,
         port=settings.port,

@@ -118,6 +118,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "BASE_URL": "http://testserver",
         "PICCOLO_CONF": "piccolo_conf",
         "TALENTLOOP_TEST_SERVICES": "1",
+        # Tests read pages right after changing data; the cache has tests of its own.
+        "PAGE_CACHE_SECONDS": "0",
     })
     _migrate()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -158,8 +159,15 @@ async def app():
     from settings import get_settings
 
     application = create_app(get_settings())
-    # Enter and leave the lifespan in one task: anyio refuses to exit a cancel scope from
-    # another task, and pytest-asyncio may run fixture setup and teardown in different ones.
+    async with running(application):
+        yield application
+
+
+@contextlib.asynccontextmanager
+async def running(application):
+    """Run an app's lifespan for a fixture. Entered and left in one task of its own: anyio
+    refuses to exit a cancel scope from another task, and pytest-asyncio may run fixture
+    setup and teardown in different ones."""
     ready, done = asyncio.Event(), asyncio.Event()
 
     async def hold() -> None:
@@ -169,9 +177,11 @@ async def app():
 
     holder = asyncio.create_task(hold())
     await ready.wait()
-    yield application
-    done.set()
-    await holder
+    try:
+        yield application
+    finally:
+        done.set()
+        await holder
 
 
 @pytest.fixture
