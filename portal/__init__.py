@@ -6,6 +6,8 @@ from portal.controllers import (
     account,
     communities,
     confirm,
+    event_links,
+    events,
     home,
     preferences,
     privacy,
@@ -15,7 +17,7 @@ from portal.controllers import (
 )
 
 CONTROLLERS = [home, communities, confirm, account, social, profile, privacy, preferences,
-               unsubscribe]
+               unsubscribe, event_links, events]
 
 
 def create_router(*, middleware: list) -> Router:

@@ -220,3 +220,33 @@ class PreferencesForm:
         raw_text_id = str(data.get("consent_text_id", ""))
         return (str(data.get("purpose", ""))[:40], str(data.get("scope", ""))[:80],
                 int(raw_text_id) if raw_text_id.isdigit() and len(raw_text_id) < 10 else 0)
+
+
+@dataclass
+class EventGuestForm:
+    """Registering for an event without signing in: a name and an email, nothing else
+    (registering is not consent to marketing)."""
+
+    full_name: str = ""
+    email: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_form(cls, data: FormMultiDict) -> EventGuestForm:
+        return cls(full_name=str(data.get("full_name", "")), email=str(data.get("email", "")))
+
+    def values(self) -> dict:
+        return {"full_name": self.full_name, "email": self.email}
+
+    def validate(self) -> tuple[str, str] | None:
+        """(email, name) or None with errors set."""
+        name = clean_name(self.full_name, max_length=MAX_NAME + 1)
+        if not name:
+            self.errors["full_name"] = "Enter your name."
+        elif len(name) > MAX_NAME:
+            self.errors["full_name"] = f"Use at most {MAX_NAME} characters."
+        try:
+            email = normalise_email(self.email)
+        except InvalidEmail as exc:
+            self.errors["email"] = str(exc)
+        return None if self.errors else (email, name)

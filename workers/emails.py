@@ -6,6 +6,7 @@ Jinja's default is autoescape off, which would let a person's name inject markup
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email import policy
 from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
@@ -73,7 +74,8 @@ class EmailRenderer:
 
     def build(self, template: str, context: dict, *, to: str, email_id: int,
               list_unsubscribe: str | None = None,
-              list_unsubscribe_mailto: str | None = None) -> EmailMessage:
+              list_unsubscribe_mailto: str | None = None,
+              attachments: Sequence[dict] = ()) -> EmailMessage:
         subject, text, html = self.render(template, context)
         message = EmailMessage(policy=MESSAGE_POLICY)
         message["Subject"] = subject
@@ -87,4 +89,15 @@ class EmailRenderer:
             add_list_unsubscribe(message, list_unsubscribe, list_unsubscribe_mailto)
         message.set_content(text)
         message.add_alternative(html, subtype="html")
+        for attachment in attachments:
+            _attach(message, attachment)
         return message
+
+
+def _attach(message: EmailMessage, attachment: dict) -> None:
+    """`{filename, content_type, data: bytes, params?}`; params such as a calendar METHOD
+    go on the Content-Type, where mail clients look for them."""
+    maintype, _, subtype = attachment["content_type"].partition("/")
+    message.add_attachment(attachment["data"], maintype=maintype, subtype=subtype,
+                           filename=attachment["filename"],
+                           params=attachment.get("params") or {})

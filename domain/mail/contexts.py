@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from domain.communities import service as communities
+from domain.events import emails as events_emails
 from domain.identity import emails as identity_emails
 from domain.ports import Clock
 from domain.preferences import emails as preferences_emails
@@ -20,6 +21,7 @@ ContextBuilder = Callable[..., Awaitable[dict]]
 BUILDERS: dict[str, ContextBuilder] = {
     "community_confirm": communities.email_context,
     "community_already_member": communities.email_context,
+    **events_emails.EMAIL_CONTEXTS,
     **identity_emails.EMAIL_CONTEXTS,
     **preferences_emails.EMAIL_CONTEXTS,
     **privacy_emails.EMAIL_CONTEXTS,

@@ -22,6 +22,7 @@ from domain.audit.tables import AuditEntry
 from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
 from domain.engagement.tables import EngagementEvent
+from domain.events.tables import Event, Registration
 from domain.identity.tables import CandidateLogin, SocialIdentity
 from domain.mail.tables import OutboundEmail
 from domain.outbox.tables import OutboxMessage
@@ -94,6 +95,10 @@ REGISTRY: tuple[Rules, ...] = (
     Rules(CommunityMembership, "person",
           ("community", "status", "interests", "requested_at", "confirmed_at", "left_at"),
           {"id": KEY, "person": OWNER}),
+    Rules(Registration, "person",
+          ("event", "status", "position", "offer_expires_at", "created_at", "updated_at",
+           "cancelled_at"),
+          {"id": KEY, "person": OWNER}),
     Rules(ConsentRecord, "person",
           ("purpose", "scope", "consent_text", "action", "method", "occurred_at", "ip",
            "user_agent"),
@@ -133,6 +138,10 @@ REGISTRY: tuple[Rules, ...] = (
     Rules(TalentCommunity, None, (), {
         "id": KEY, **_same(REFERENCE, "slug", "name", "description", "is_public",
                            "interest_options", "created_at")}),
+    Rules(Event, None, (), {
+        "id": KEY, **_same(REFERENCE, "slug", "title", "description", "kind", "starts_at",
+                           "ends_at", "time_zone", "venue", "join_url", "capacity", "taken",
+                           "registration_deadline", "status", "offer_hours", "created_at")}),
     Rules(ConsentText, None, (), {
         "id": KEY, **_same(REFERENCE, "purpose", "version", "body", "created_at")}),
     Rules(ConsentPolicy, None, (), {
@@ -168,6 +177,7 @@ REFERENCES: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("consent_records", "consent_text"): (
         "consent_texts", ("id", "purpose", "version", "body", "created_at")),
     ("community_memberships", "community"): ("talent_communities", ("id", "slug", "name")),
+    ("event_registrations", "event"): ("events", ("id", "slug", "title", "starts_at")),
 }
 
 # issued_tokens.subject is "<kind>:<id>": every kind that points at a person or their rows.

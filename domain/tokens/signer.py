@@ -22,6 +22,7 @@ class Purpose(StrEnum):
     PREFERENCES = "preferences"
     DATA_REQUEST = "data-request"
     CHECKIN = "checkin"
+    EVENT_REGISTRATION = "event-registration"
 
 
 MAX_AGE: dict[Purpose, timedelta] = {
@@ -32,6 +33,8 @@ MAX_AGE: dict[Purpose, timedelta] = {
     Purpose.PREFERENCES: timedelta(days=400),
     Purpose.DATA_REQUEST: timedelta(days=7),
     Purpose.CHECKIN: timedelta(days=400),
+    # Cancel and offer links must work until the event is long past.
+    Purpose.EVENT_REGISTRATION: timedelta(days=400),
 }
 
 

@@ -37,6 +37,17 @@ def cv_dir():
     return path
 
 
+async def _register_for_an_event(pid: int, now) -> None:
+    await execute(
+        "INSERT INTO events (slug, title, starts_at, ends_at, status, created_at) "
+        "VALUES ('privacy-meetup', 'Meetup', $1, $1, 'published', $1) "
+        "ON CONFLICT (slug) DO NOTHING", now)
+    await execute(
+        "INSERT INTO event_registrations (event, person, status, created_at, updated_at) "
+        "SELECT id, $1, 'registered', $2, $2 FROM events WHERE slug = 'privacy-meetup'",
+        pid, now)
+
+
 async def populate(email: str, marker: str, community: dict, clock) -> int:
     """A person with at least one row in every personal table, each carrying `marker`."""
     now = clock.now()
@@ -81,6 +92,7 @@ async def populate(email: str, marker: str, community: dict, clock) -> int:
     await execute(
         "INSERT INTO candidate_logins (person, session_epoch, created_at, last_sign_in_at) "
         "VALUES ($1, 0, $2, $2) ON CONFLICT DO NOTHING", pid, now)
+    await _register_for_an_event(pid, now)
     await _earlier_export(pid, now)
     await tokens.issue(purpose=Purpose.MAGIC_LINK, subject=f"person:{pid}", clock=clock)
     return pid

@@ -25,9 +25,11 @@ async def send_email(ctx: dict, email_id: int) -> str:
         links = (await preference_links.marketing_links(row, clock=clock)
                  if row["kind"] == "marketing" else {})
         context = await contexts.build(row["template"], row["context"], clock=clock)
+        attachments = context.pop("attachments", ())
         message = ctx["emails"].build(row["template"], {**context, **links},
                                       to=row["to_address"], email_id=email_id,
-                                      list_unsubscribe=links.get("unsubscribe_url"))
+                                      list_unsubscribe=links.get("unsubscribe_url"),
+                                      attachments=attachments)
         await ctx["mailer"].send(message)
     except TemporaryMailError as exc:
         if await mail.release_for_retry(email_id, error=str(exc)):

@@ -1,0 +1,210 @@
+"""Event registration: seats by one conditional UPDATE, a FIFO waitlist, expiring offers.
+
+Lock order is always the event row, then registration rows, so cancellations, offer
+expiry and re-registration never deadlock each other (QUALITY.md 1.7, V1-V4).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.db import fetch, transaction
+from domain.engagement import service as engagement
+from domain.errors import Conflict, Invalid, NotFound
+from domain.events import queries, rules
+from domain.events.queries import event_by_slug
+from domain.mail import service as mail
+from domain.people import service as people
+from domain.ports import Clock, TaskQueue
+
+
+async def register(event_slug: str, person_id: int, *, clock: Clock,
+                   queue: TaskQueue | None) -> dict:
+    """Register once per person: a repeat returns the existing registration, no new seat."""
+    now = clock.now()
+    async with transaction():
+        event = await event_by_slug(event_slug)
+        problem = rules.registration_problem(event, now)
+        if problem:
+            raise Invalid(problem)
+        rows = await fetch(
+            "INSERT INTO event_registrations (event, person, status, created_at, updated_at) "
+            "VALUES ($1, $2, 'waitlisted', $3, $3) ON CONFLICT (event, person) DO NOTHING "
+            "RETURNING id, event, person, status, position, offer_expires_at",
+            event["id"], person_id, now)
+        if not rows:
+            return await _existing(event, person_id, now, queue)
+        return await _seat_or_waitlist(event, rows[0], now, queue)
+
+
+async def register_guest(event_slug: str, *, email: str, full_name: str, clock: Clock,
+                         queue: TaskQueue | None) -> dict:
+    """Someone not signed in: find or create the person by email. Not marketing consent."""
+    async with transaction():
+        person = await people.find_or_create(email=email, full_name=full_name,
+                                             source="event", now=clock.now())
+        return await register(event_slug, person["id"], clock=clock, queue=queue)
+
+
+async def _existing(event: dict, person_id: int, now: datetime,
+                    queue: TaskQueue | None) -> dict:
+    await _lock_event(event["id"])
+    rows = await fetch("SELECT id, event, person, status, position, offer_expires_at "
+                       "FROM event_registrations WHERE event = $1 AND person = $2 FOR UPDATE",
+                       event["id"], person_id)
+    registration = rows[0]
+    if registration["status"] != "cancelled":
+        return registration
+    # Coming back after cancelling: back of the queue, like anybody new.
+    rows = await fetch(
+        "UPDATE event_registrations SET status = 'waitlisted', cancelled_at = NULL, "
+        "offer_expires_at = NULL, updated_at = $2, "
+        "position = nextval('event_registration_position_seq') WHERE id = $1 "
+        "RETURNING id, event, person, status, position, offer_expires_at",
+        registration["id"], now)
+    return await _seat_or_waitlist(event, rows[0], now, queue)
+
+
+async def _seat_or_waitlist(event: dict, registration: dict, now: datetime,
+                            queue: TaskQueue | None) -> dict:
+    # The only way a seat is taken: concurrent callers serialise on the event row here.
+    seated = await fetch(
+        "UPDATE events SET taken = taken + 1 WHERE id = $1 AND status = 'published' "
+        "AND (capacity IS NULL OR taken < capacity) RETURNING taken", event["id"])
+    status = "registered" if seated else "waitlisted"
+    if seated:
+        rows = await fetch("UPDATE event_registrations SET status = 'registered' "
+                           "WHERE id = $1 "
+                           "RETURNING id, event, person, status, position, offer_expires_at",
+                           registration["id"])
+        registration = rows[0]
+    await _announce(registration, event, f"event_{status}", now, queue)
+    return registration
+
+
+_TEMPLATES = {"event_registered": "event_confirmed", "event_waitlisted": "event_waitlisted",
+              "event_offered": "event_offer", "event_cancelled": "event_cancelled"}
+
+
+async def _announce(registration: dict, event: dict, kind: str, now: datetime,
+                    queue: TaskQueue | None) -> None:
+    """Timeline entry plus the matching email, in the caller's transaction."""
+    await engagement.record(person_id=registration["person"], type=kind, occurred_at=now,
+                            source="events", payload={"event": event["slug"]})
+    person = await fetch("SELECT email FROM people WHERE id = $1", registration["person"])
+    await mail.queue_email(
+        person_id=registration["person"], to=person[0]["email"], template=_TEMPLATES[kind],
+        context={"registration_id": registration["id"],
+                 # The place when it was queued: by send time the person may have moved up.
+                 "position": await queries.waitlist_position(registration)},
+        dedupe_key=f"{kind}:{registration['id']}:{now.isoformat()}", now=now, queue=queue)
+
+
+async def _lock_event(event_id: int) -> dict:
+    rows = await fetch("SELECT id, slug, capacity, taken, offer_hours, status FROM events "
+                       "WHERE id = $1 FOR UPDATE", event_id)
+    if not rows:
+        raise NotFound("There is no such event.")
+    return rows[0]
+
+
+async def _lock_registration(registration_id: int) -> tuple[dict, dict]:
+    rows = await fetch("SELECT event FROM event_registrations WHERE id = $1", registration_id)
+    if not rows:
+        raise NotFound("There is no such registration.")
+    event = await _lock_event(rows[0]["event"])
+    rows = await fetch("SELECT id, event, person, status, position, offer_expires_at "
+                       "FROM event_registrations WHERE id = $1 FOR UPDATE", registration_id)
+    return event, rows[0]
+
+
+async def cancel(registration_id: int, *, clock: Clock, queue: TaskQueue | None) -> dict:
+    """Free the seat and offer it to the first in line, in the same transaction."""
+    now = clock.now()
+    async with transaction():
+        event, registration = await _lock_registration(registration_id)
+        if registration["status"] not in ("registered", "offered", "waitlisted"):
+            return registration
+        await _release(event, registration, now)
+        await _announce(registration, event, "event_cancelled", now, queue)
+        await _fill_from_waitlist(event["id"], now, queue)
+        return {**registration, "status": "cancelled"}
+
+
+async def _release(event: dict, registration: dict, now: datetime) -> None:
+    await fetch("UPDATE event_registrations SET status = 'cancelled', cancelled_at = $2, "
+                "offer_expires_at = NULL, updated_at = $2 WHERE id = $1",
+                registration["id"], now)
+    if registration["status"] in rules.HOLDS_SEAT:
+        await fetch("UPDATE events SET taken = taken - 1 WHERE id = $1", event["id"])
+
+
+async def _fill_from_waitlist(event_id: int, now: datetime, queue: TaskQueue | None) -> int:
+    """Offer every free seat to the waitlist in position order. Caller holds the event lock."""
+    offered = 0
+    while True:
+        event = await _lock_event(event_id)
+        if event["status"] != "published":
+            return offered
+        if event["capacity"] is not None and event["taken"] >= event["capacity"]:
+            return offered
+        rows = await fetch(
+            "UPDATE event_registrations SET status = 'offered', offer_expires_at = $2, "
+            "updated_at = $3 WHERE id = (SELECT id FROM event_registrations WHERE event = $1 "
+            "AND status = 'waitlisted' ORDER BY position LIMIT 1 FOR UPDATE) "
+            "RETURNING id, event, person, status, position, offer_expires_at",
+            event_id, rules.offer_expires_at(now, event["offer_hours"]), now)
+        if not rows:
+            return offered
+        await fetch("UPDATE events SET taken = taken + 1 WHERE id = $1", event_id)
+        await _announce(rows[0], event, "event_offered", now, queue)
+        offered += 1
+
+
+async def accept_offer(registration_id: int, *, clock: Clock, queue: TaskQueue | None) -> dict:
+    now = clock.now()
+    async with transaction():
+        event, registration = await _lock_registration(registration_id)
+        if registration["status"] == "registered":
+            return registration
+        expires = registration["offer_expires_at"]
+        if registration["status"] != "offered" or expires is None or expires <= now:
+            raise Conflict("This offer is no longer available.")
+        rows = await fetch("UPDATE event_registrations SET status = 'registered', "
+                           "offer_expires_at = NULL, updated_at = $2 WHERE id = $1 "
+                           "RETURNING id, event, person, status, position, offer_expires_at",
+                           registration_id, now)
+        await _announce(rows[0], event, "event_registered", now, queue)
+        return rows[0]
+
+
+async def expire_offers(*, clock: Clock, queue: TaskQueue | None) -> int:
+    """Cron: lapse stale offers one by one and pass each seat to the next person."""
+    now = clock.now()
+    stale = await fetch("SELECT id FROM event_registrations WHERE status = 'offered' "
+                        "AND offer_expires_at <= $1 ORDER BY offer_expires_at", now)
+    expired = 0
+    for row in stale:
+        async with transaction():
+            event, registration = await _lock_registration(row["id"])
+            lapsed = registration["offer_expires_at"]
+            if registration["status"] != "offered" or lapsed is None or lapsed > now:
+                continue  # accepted or cancelled meanwhile
+            await _release(event, registration, now)
+            await _fill_from_waitlist(event["id"], now, queue)
+            expired += 1
+    for event_id in await queries.events_needing_seats_filled():
+        async with transaction():
+            await _fill_from_waitlist(event_id, now, queue)
+    return expired
+
+
+async def set_capacity(event_id: int, capacity: int | None, *, clock: Clock,
+                       queue: TaskQueue | None) -> None:
+    """Refuse to go below the seats held; a raise offers the new seats to the waitlist."""
+    async with transaction():
+        event = await _lock_event(event_id)
+        if not rules.capacity_allowed(capacity, event["taken"]):
+            raise Conflict(f"{event['taken']} seats are already taken.")
+        await fetch("UPDATE events SET capacity = $2 WHERE id = $1", event_id, capacity)
+        await _fill_from_waitlist(event_id, clock.now(), queue)
