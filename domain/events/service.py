@@ -131,6 +131,24 @@ async def cancel(registration_id: int, *, clock: Clock, queue: TaskQueue | None)
         return {**registration, "status": "cancelled"}
 
 
+async def release_all_for(person_id: int, *, clock: Clock, queue: TaskQueue | None) -> int:
+    """Give up every seat and place a person holds (their account is being erased): the
+    seats go to the waiting lists; the person gets no email. Joins the caller's
+    transaction. Returns how many registrations were released."""
+    now = clock.now()
+    released = 0
+    async with transaction():
+        rows = await fetch("SELECT id FROM event_registrations WHERE person = $1 "
+                           "AND status = ANY($2::varchar[]) ORDER BY event",
+                           person_id, ["registered", "offered", "waitlisted"])
+        for row in rows:
+            event, registration = await _lock_registration(row["id"])
+            await _release(event, registration, now)
+            await _fill_from_waitlist(event["id"], now, queue)
+            released += 1
+    return released
+
+
 async def _release(event: dict, registration: dict, now: datetime) -> None:
     await fetch("UPDATE event_registrations SET status = 'cancelled', cancelled_at = $2, "
                 "offer_expires_at = NULL, updated_at = $2 WHERE id = $1",

@@ -17,6 +17,7 @@ from typing import Any
 from domain.audit import service as audit
 from domain.db import after_commit, fetch, transaction
 from domain.errors import Invalid, NotFound
+from domain.events import service as events
 from domain.mail import service as mail
 from domain.outbox import service as outbox
 from domain.ports import Clock, TaskQueue
@@ -146,6 +147,8 @@ async def erase_account(*, person_id: int, clock: Clock, queue: TaskQueue | None
         )
         retained = await erasure.has_retained_rows(person_id) \
             or await erasure.has_active_hold(person_id)
+        # Seats first: deleting registrations outright would leak them (taken never drops).
+        await events.release_all_for(person_id, clock=clock, queue=queue)
         files = await erasure.erase_marketing_data(person_id, email=person["email"])
         if retained:
             await erasure.anonymise(person_id, now=now)

@@ -139,3 +139,16 @@ async def test_re_registering_after_cancelling_goes_to_the_back(clock):
     again = await events.register("meetup", first, clock=clock, queue=None)
     assert again["status"] == "waitlisted"
     assert await _taken(event["id"]) == 1
+
+
+async def test_erasing_an_attendee_frees_their_seat_for_the_waitlist(clock):
+    from domain.privacy import service as privacy
+
+    event = await create_event(capacity=1)
+    ann, bob = await person("ann@example.com"), await person("bob@example.com")
+    await events.register(event["slug"], ann, clock=clock, queue=None)
+    await events.register(event["slug"], bob, clock=clock, queue=None)
+    await privacy.erase_account(person_id=ann, clock=clock, queue=None)
+    assert await fetchval("SELECT taken FROM events WHERE id = $1", event["id"]) == 1
+    remaining = await statuses(event["id"])
+    assert [(row["person"], row["status"]) for row in remaining] == [(bob, "offered")]
