@@ -11,7 +11,6 @@ Each server is a WSGI app in a werkzeug thread on 127.0.0.1 with a free port.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import functools
@@ -225,20 +224,10 @@ async def running_app(**overrides: Any) -> AsyncIterator[Any]:
     """An app built with these settings, its lifespan held in one task (see tests/fixtures)."""
     from asgi import create_app
     from settings import get_settings
+    from tests.fixtures import running
 
-    application = create_app(replace(get_settings(), **overrides))
-    ready, done = asyncio.Event(), asyncio.Event()
-
-    async def hold() -> None:
-        async with application.lifespan():
-            ready.set()
-            await done.wait()
-
-    holder = asyncio.create_task(hold())
-    await ready.wait()
-    yield application
-    done.set()
-    await holder
+    async with running(create_app(replace(get_settings(), **overrides))) as application:
+        yield application
 
 
 @contextlib.asynccontextmanager

@@ -29,6 +29,7 @@ from domain.outbox.tables import OutboxMessage
 from domain.people.tables import Person
 from domain.preferences.tables import ContactPreferences
 from domain.privacy.tables import DataExport, DataRequest, LegalHold
+from domain.profiles.files import CV_SUBDIR
 from domain.profiles.tables import CvFile, Profile, Skill
 from domain.tokens.tables import IssuedToken
 
@@ -91,7 +92,7 @@ REGISTRY: tuple[Rules, ...] = (
            "replaced_at", "note"),
           {"id": KEY, "person": OWNER,
            "storage_key": "random file name on disk; the file itself is in the archive"},
-          files=Files("storage_key", "uploads/cv", exported=True)),
+          files=Files("storage_key", CV_SUBDIR, exported=True)),
     Rules(CommunityMembership, "person",
           ("community", "status", "interests", "requested_at", "confirmed_at", "left_at"),
           {"id": KEY, "person": OWNER}),

@@ -108,8 +108,12 @@ class StoredFile:
     size: int
 
 
+# Relative to VAR_DIR; the privacy registry names the same place for export and erasure.
+CV_SUBDIR = "uploads/cv"
+
+
 def cv_directory() -> Path:
-    return get_settings().var_dir / "uploads" / "cv"
+    return get_settings().var_dir / CV_SUBDIR
 
 
 def _ensure_directory() -> Path:

@@ -180,3 +180,15 @@ async def test_admin_pages_are_accessible(page, live_server, community):
         await page.goto(live_server.url(path))
         await page.get_by_role("table").first.wait_for()  # the requests, not the empty state
         await assert_accessible(page, path)
+
+
+async def test_event_pages_are_accessible(page, live_server):
+    from tests.events_support import create_event
+
+    await create_event(capacity=5)
+    for path in ("/events", "/events/meetup"):
+        await page.goto(live_server.url(path))
+        await assert_accessible(page, path)
+    await page.get_by_role("button", name="Register").first.click()
+    await page.wait_for_selector("[data-error-summary], .error-summary, [role=alert]")
+    await assert_accessible(page, "/events/meetup (with errors)")
