@@ -9,7 +9,7 @@ from domain.audit.tables import AuditEntry
 from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
 from domain.engagement.tables import EngagementEvent
-from domain.events.tables import Event, Registration
+from domain.events.tables import Event, EventHost, Registration
 from domain.identity.tables import CandidateLogin, SocialIdentity
 from domain.mail.tables import OutboundEmail
 from domain.outbox.tables import OutboxMessage
@@ -44,6 +44,7 @@ TABLES = [
     LegalHold,
     Event,
     Registration,
+    EventHost,
 ]
 
 APP_CONFIG = AppConfig(

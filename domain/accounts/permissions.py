@@ -8,6 +8,10 @@ class Permission(StrEnum):
     MAIL_OUTBOX_VIEW = "ops:mail:view"
     STAFF_MANAGE = "admin:staff:manage"
     PRIVACY_MANAGE = "admin:privacy:manage"
+    # Host events: create them and manage the ones one hosts or co-hosts.
+    EVENTS_HOST = "events:events:host"
+    # Manage every event, whoever hosts it.
+    EVENTS_ALL = "events:events:all"
 
 
 class Role(StrEnum):
@@ -20,11 +24,13 @@ class Role(StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.RECRUITER: frozenset({Permission.CANDIDATES_VIEW, Permission.MAIL_OUTBOX_VIEW}),
-    # Hiring managers and event hosts see only their own requisitions and events; those
-    # scoped permissions arrive with the ATS and events contexts.
+    Role.RECRUITER: frozenset({Permission.CANDIDATES_VIEW, Permission.MAIL_OUTBOX_VIEW,
+                               Permission.EVENTS_HOST, Permission.EVENTS_ALL}),
+    # Hiring managers see only their own requisitions; that scoped permission arrives with
+    # the ATS context.
     Role.HIRING_MANAGER: frozenset(),
-    Role.EVENT_HOST: frozenset(),
+    # Event hosts see only the events they host or co-host (domain.events.access).
+    Role.EVENT_HOST: frozenset({Permission.EVENTS_HOST}),
     Role.MARKETING: frozenset({Permission.MAIL_OUTBOX_VIEW}),
 }
 

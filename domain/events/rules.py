@@ -6,6 +6,9 @@ from datetime import datetime, timedelta
 
 KINDS = ("virtual", "in_person", "hybrid")
 HOLDS_SEAT = ("registered", "offered")
+# Every status whose registration counts in `events.taken`: a seat stays used once the
+# person came (attended) or was expected and did not (no_show).
+SEAT_STATUSES = ("registered", "offered", "attended", "no_show")
 
 
 def registration_problem(event: dict, now: datetime) -> str | None:

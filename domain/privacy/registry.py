@@ -22,7 +22,7 @@ from domain.audit.tables import AuditEntry
 from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
 from domain.engagement.tables import EngagementEvent
-from domain.events.tables import Event, Registration
+from domain.events.tables import Event, EventHost, Registration
 from domain.identity.tables import CandidateLogin, SocialIdentity
 from domain.mail.tables import OutboundEmail
 from domain.outbox.tables import OutboxMessage
@@ -97,8 +97,9 @@ REGISTRY: tuple[Rules, ...] = (
           ("community", "status", "interests", "requested_at", "confirmed_at", "left_at"),
           {"id": KEY, "person": OWNER}),
     Rules(Registration, "person",
-          ("event", "status", "position", "offer_expires_at", "created_at", "updated_at",
-           "cancelled_at"),
+          ("event", "status", "position", "offer_expires_at", "answers", "source",
+           "checked_in_at", "checked_in_by", "joined_at", "attended_minutes", "created_at",
+           "updated_at", "cancelled_at"),
           {"id": KEY, "person": OWNER}),
     Rules(ConsentRecord, "person",
           ("purpose", "scope", "consent_text", "action", "method", "occurred_at", "ip",
@@ -142,7 +143,12 @@ REGISTRY: tuple[Rules, ...] = (
     Rules(Event, None, (), {
         "id": KEY, **_same(REFERENCE, "slug", "title", "description", "kind", "starts_at",
                            "ends_at", "time_zone", "venue", "join_url", "capacity", "taken",
-                           "registration_deadline", "status", "offer_hours", "created_at")}),
+                           "registration_deadline", "status", "offer_hours", "questions",
+                           "communities", "habitual_no_shows_waitlisted", "sequence",
+                           "attendance_closed_at", "created_at", "updated_at")}),
+    Rules(EventHost, None, (), {
+        "id": KEY, **_same("which staff member hosts which event; not about candidates",
+                           "event", "staff", "role", "created_at")}),
     Rules(ConsentText, None, (), {
         "id": KEY, **_same(REFERENCE, "purpose", "version", "body", "created_at")}),
     Rules(ConsentPolicy, None, (), {
