@@ -9,7 +9,7 @@ from domain.audit.tables import AuditEntry
 from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
 from domain.engagement.tables import EngagementEvent
-from domain.events.tables import Event, EventHost, Registration
+from domain.events.tables import Event, EventHost, EventMessage, Registration
 from domain.identity.tables import CandidateLogin, SocialIdentity
 from domain.mail.tables import OutboundEmail
 from domain.outbox.tables import OutboxMessage
@@ -45,6 +45,7 @@ TABLES = [
     Event,
     Registration,
     EventHost,
+    EventMessage,
 ]
 
 APP_CONFIG = AppConfig(

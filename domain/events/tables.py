@@ -86,3 +86,17 @@ class Registration(Table, tablename="event_registrations"):
     cancelled_at = Timestamptz(null=True, default=None)
 
     unique_event_person = Unique(["event", "person"])
+
+
+class EventMessage(Table, tablename="event_messages"):
+    """A host's message to an event's registrants (one email per recipient goes out)."""
+
+    id = Serial(primary_key=True)
+    event = ForeignKey(references=Event, null=False, index=True)
+    # registered | attended | no_show | waitlisted | everyone
+    audience = Varchar(length=16)
+    subject = Varchar(length=200)
+    body = Text()
+    sent_by = Varchar(length=320)
+    recipients = Integer(default=0)
+    created_at = Timestamptz()

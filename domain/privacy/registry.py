@@ -22,7 +22,7 @@ from domain.audit.tables import AuditEntry
 from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
 from domain.engagement.tables import EngagementEvent
-from domain.events.tables import Event, EventHost, Registration
+from domain.events.tables import Event, EventHost, EventMessage, Registration
 from domain.identity.tables import CandidateLogin, SocialIdentity
 from domain.mail.tables import OutboundEmail
 from domain.outbox.tables import OutboxMessage
@@ -149,6 +149,10 @@ REGISTRY: tuple[Rules, ...] = (
     Rules(EventHost, None, (), {
         "id": KEY, **_same("which staff member hosts which event; not about candidates",
                            "event", "staff", "role", "created_at")}),
+    Rules(EventMessage, None, (), {
+        "id": KEY, **_same("a host's message to all registrants of an event; the same for "
+                           "every recipient", "event", "audience", "subject", "body",
+                           "sent_by", "recipients", "created_at")}),
     Rules(ConsentText, None, (), {
         "id": KEY, **_same(REFERENCE, "purpose", "version", "body", "created_at")}),
     Rules(ConsentPolicy, None, (), {
