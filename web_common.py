@@ -8,10 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import nh3
 from litestar import Request
 from litestar.datastructures import State
 from litestar.response import Template
 from litestar.utils.scope.state import ScopeState
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 
 def client_ip(request: Request) -> str:
@@ -61,3 +64,18 @@ def time_ago(value: datetime | None, now: datetime | None = None) -> str:
             count = seconds // size
             return f"{count} {unit}{'s' if count != 1 else ''} ago"
     return "just now"
+
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+_ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "h4",
+                 "blockquote", "code", "pre", "hr"}
+
+
+def markdown(text: str | None) -> Markup:
+    """Markdown typed by staff, as HTML safe to show anywhere: raw HTML in the source is
+    not rendered, and the output is cleaned again (nh3) so only plain formatting and
+    http(s)/mailto links survive."""
+    html = _MARKDOWN.render(text or "")
+    return Markup(nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href"}},  # noqa: S704 nh3-cleaned
+                            url_schemes={"http", "https", "mailto"},
+                            link_rel="noopener noreferrer nofollow"))

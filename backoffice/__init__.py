@@ -2,9 +2,21 @@
 
 from litestar import Router
 
-from backoffice.controllers import auth, candidates, files, mail, privacy
+from backoffice.controllers import (
+    auth,
+    candidates,
+    event_attendance,
+    event_checkin,
+    event_messages,
+    event_registrations,
+    events,
+    files,
+    mail,
+    privacy,
+)
 
-CONTROLLERS = [auth, candidates, mail, files, privacy]
+CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registrations,
+               event_messages, event_checkin, event_attendance]
 
 
 def create_router(*, middleware: list) -> Router:

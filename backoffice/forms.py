@@ -30,4 +30,4 @@ def safe_next(target: str) -> str:
     """Only same-site back-office paths: never an open redirect to another host."""
     if target.startswith("/backoffice") and not target.startswith("//") and "\\" not in target:
         return target
-    return "/backoffice/candidates"
+    return "/backoffice/"

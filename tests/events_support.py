@@ -35,3 +35,38 @@ async def statuses(event_id: int) -> list[dict]:
     return await fetch(
         "SELECT person, status, position FROM event_registrations WHERE event = $1 "
         "ORDER BY position", event_id)
+
+
+async def staff_browser(app, email: str, roles: list[str]):
+    """A signed-in back-office Browser for a new staff member with these roles."""
+    import httpx
+
+    from domain.accounts import service as accounts
+    from domain.ports import SystemClock
+    from tests.fixtures import Browser
+
+    await accounts.create_user(email=email, full_name=email.split("@")[0].title(),
+                               roles=roles, password="a-long-test-password",
+                               clock=SystemClock())
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 5000))
+    client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    browser = Browser(client)
+    await browser.get("/backoffice/login")
+    response = await browser.submit("/backoffice/login", {
+        "email": email, "password": "a-long-test-password"})
+    assert response.status_code == 303, response.text
+    return browser
+
+
+def event_form(**overrides) -> dict:
+    """A valid back-office event form (local times in Europe/Paris)."""
+    form = {"title": "Platform engineering evening", "description": "**Talks** and pizza.",
+            "kind": "in_person", "time_zone": "Europe/Paris",
+            "starts_at": "2027-01-20T18:30", "ends_at": "2027-01-20T21:00",
+            "registration_deadline": "", "venue": "Acme HQ, Paris", "join_url": "",
+            "capacity": "2", "offer_hours": "48", "question_rows": "1",
+            "questions-0-key": "", "questions-0-label": "Your current role",
+            "questions-0-kind": "choice", "questions-0-choices": "Backend, Frontend, Data",
+            "questions-0-required": "yes"}
+    form.update(overrides)
+    return form

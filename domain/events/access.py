@@ -10,6 +10,7 @@ from domain.accounts.permissions import Permission
 from domain.accounts.service import Staff
 from domain.db import fetch
 from domain.errors import NotFound, PermissionDenied
+from domain.events import queries
 
 
 def _require_host(staff: Staff) -> None:
@@ -32,10 +33,7 @@ async def manageable_event(staff: Staff, event_id: int) -> dict:
     _require_host(staff)
     if not await may_manage(staff, event_id):
         raise NotFound("There is no such event.")
-    rows = await fetch("SELECT * FROM events WHERE id = $1", event_id)
-    if not rows:
-        raise NotFound("There is no such event.")
-    return rows[0]
+    return await queries.event_by_id(event_id)
 
 
 def sees_all(staff: Staff) -> bool:

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
+
+_SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def sequence_at(moment: datetime) -> int:
+    """iCalendar SEQUENCE for an invitation issued at `moment`: seconds since 2020.
+
+    Per attendee, each invitation (confirm, update, cancel, re-register) must carry a
+    higher SEQUENCE than the one before or calendars ignore it; the time of the change
+    gives that for every attendee without a counter per registration (fits the signed
+    32-bit integer calendar clients use until 2088)."""
+    return max(int((moment - _SEQUENCE_EPOCH).total_seconds()), 0)
 
 
 def uid(event_id: int) -> str:

@@ -2,18 +2,22 @@
 
 Links are signed at render time, so no raw token is stored; the confirmation carries the
 .ics invitation (METHOD:REQUEST) and the cancellation its METHOD:CANCEL counterpart.
+The confirmation and the reminders are the only emails that reveal the join link and
+carry the ticket, and only while the registration still holds its seat when rendered.
 """
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from domain.events import calendar, links, queries
+from domain.events import calendar, links, queries, ticket_codes
 from domain.people.rules import first_name
 from domain.ports import Clock
 from settings import get_settings
 
-_ICS_METHOD = {"event_confirmed": "REQUEST", "event_cancelled": "CANCEL"}
+_ICS_METHOD = {"event_confirmed": "REQUEST", "event_cancelled": "CANCEL",
+               "event_updated": "REQUEST", "event_called_off": "CANCEL"}
+_SEAT_EMAILS = ("event_confirmed", "event_reminder", "event_updated")
 
 
 def when_text(event: dict) -> str:
@@ -26,31 +30,46 @@ async def event_email_context(template: str, stored: dict, *, clock: Clock) -> d
     settings = get_settings()
     view = await queries.registration_view(int(stored["registration_id"]))
     event = view["event"]
+    seat = template in _SEAT_EMAILS and ticket_codes.holds_seat(view)
     context = {
         "person_name": first_name(view["full_name"]),
         "event_title": event["title"],
         "event_when": when_text(event),
         "event_venue": event["venue"],
         "event_url": f"{settings.base_url}/events/{event['slug']}",
-        "join_url": event["join_url"] if template == "event_confirmed" else "",
+        "join_url": event["join_url"] if seat else "",
         "manage_url": links.manage_url(view["id"]),
         "offer_url": links.offer_url(view["id"]) if template == "event_offer" else "",
         "offer_expires": (view["offer_expires_at"].astimezone(ZoneInfo(event["time_zone"]))
                           .strftime("%-d %B %Y, %H:%M") if view["offer_expires_at"] else ""),
         "position": stored.get("position") or 0,
+        "reminder": stored.get("reminder") or "",
+        "reason": stored.get("reason") or "",
+        "events_url": f"{settings.base_url}/events",
+        "ticket_code": "",
     }
+    attachments = []
+    if seat and ticket_codes.needs_ticket(event):
+        ticket_context, image = ticket_codes.email_ticket(view["id"])
+        context.update(ticket_context)
+        attachments.append(image)
     method = _ICS_METHOD.get(template)
     if method:
-        context["attachments"] = [_invite(event, view["email"], method, clock)]
+        attachments.append(_invite(event, view["email"], method, clock,
+                                   sequence=int(stored.get("ics_sequence") or 0)))
+    if attachments:
+        context["attachments"] = attachments
     return context
 
 
-def _invite(event: dict, attendee: str, method: str, clock: Clock) -> dict:
+def _invite(event: dict, attendee: str, method: str, clock: Clock, *, sequence: int) -> dict:
+    """`sequence` was fixed when the change happened (calendar.sequence_at), so invitations
+    queued later always supersede earlier ones for this attendee."""
     settings = get_settings()
     ics = calendar.build_ics(
         event, url=f"{settings.base_url}/events/{event['slug']}",
         organizer=_address(settings.mail_from), now=clock.now(), method=method,
-        attendee=attendee, sequence=1 if method == "CANCEL" else 0)
+        attendee=attendee, sequence=sequence)
     return {"filename": "invite.ics", "content_type": "text/calendar", "data": ics,
             "params": {"method": method}}
 
@@ -61,4 +80,6 @@ def _address(sender: str) -> str:
 
 
 EMAIL_CONTEXTS = dict.fromkeys(
-    ("event_confirmed", "event_waitlisted", "event_offer", "event_cancelled"), event_email_context)
+    ("event_confirmed", "event_waitlisted", "event_offer", "event_cancelled", "event_reminder",
+     "event_updated", "event_called_off"),
+    event_email_context)

@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from domain.db import fetch
 from domain.errors import NotFound
 
 _EVENT_COLUMNS = ("id, slug, title, description, kind, starts_at, ends_at, time_zone, venue, "
-                  "join_url, capacity, taken, registration_deadline, status, offer_hours")
+                  "join_url, capacity, taken, registration_deadline, status, offer_hours, "
+                  "questions, communities, habitual_no_shows_waitlisted, sequence, "
+                  "attendance_closed_at")
+
+
+def _decoded(event: dict) -> dict:
+    questions = event.get("questions")
+    if isinstance(questions, str):
+        event["questions"] = json.loads(questions)
+    return event
 
 
 async def event_by_slug(slug: str) -> dict:
     rows = await fetch(f"SELECT {_EVENT_COLUMNS} FROM events WHERE slug = $1", slug)  # noqa: S608 constant columns
     if not rows:
         raise NotFound("There is no event at this address.")
-    return rows[0]
+    return _decoded(rows[0])
+
+
+async def event_by_id(event_id: int) -> dict:
+    rows = await fetch(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = $1", event_id)  # noqa: S608 constant columns
+    if not rows:
+        raise NotFound("There is no such event.")
+    return _decoded(rows[0])
 
 
 async def public_event(slug: str) -> dict:
@@ -27,9 +44,10 @@ async def public_event(slug: str) -> dict:
 
 
 async def upcoming(now: datetime) -> list[dict]:
-    return await fetch(
+    rows = await fetch(
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE status = 'published' AND ends_at > $1 "  # noqa: S608
         "ORDER BY starts_at, id", now)
+    return [_decoded(row) for row in rows]
 
 
 async def registration_of(event_id: int, person_id: int) -> dict | None:
@@ -75,3 +93,23 @@ async def events_needing_seats_filled() -> list[int]:
         "AND (e.capacity IS NULL OR e.taken < e.capacity) AND EXISTS (SELECT 1 FROM "
         "event_registrations r WHERE r.event = e.id AND r.status = 'waitlisted')")
     return [row["id"] for row in rows]
+
+
+async def events_for_staff(staff_id: int, *, every_event: bool, show: str,
+                           now: datetime) -> list[dict]:
+    """The back-office list: upcoming (incl. drafts), past or cancelled events, either
+    every event or only those the staff member hosts. At most 200, nearest first."""
+    conditions = {
+        "upcoming": "e.status IN ('draft', 'published') AND e.ends_at > $1",
+        "past": "e.status = 'published' AND e.ends_at <= $1",
+        "cancelled": "e.status = 'cancelled' AND $1::timestamptz IS NOT NULL",
+    }
+    order = "e.starts_at" if show == "upcoming" else "e.starts_at DESC"
+    hosted = "" if every_event else \
+        "AND EXISTS (SELECT 1 FROM event_hosts h WHERE h.event = e.id AND h.staff = $2)"
+    sql = ("SELECT e.id, e.slug, e.title, e.kind, e.starts_at, e.ends_at, e.time_zone, "  # noqa: S608 constant fragments only
+           "e.venue, e.capacity, e.taken, e.status, (SELECT count(*) FROM event_registrations r "
+           "WHERE r.event = e.id AND r.status = 'waitlisted') AS waiting FROM events e "
+           "WHERE " + conditions.get(show, conditions["upcoming"]) + " " + hosted
+           + " ORDER BY " + order + ", e.id LIMIT 200")
+    return await fetch(sql, now, *([] if every_event else [staff_id]))

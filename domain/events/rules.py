@@ -11,12 +11,13 @@ HOLDS_SEAT = ("registered", "offered")
 SEAT_STATUSES = ("registered", "offered", "attended", "no_show")
 
 
-def registration_problem(event: dict, now: datetime) -> str | None:
-    """Why nobody can register now, or None when registration is open."""
+def registration_problem(event: dict, now: datetime, *, by_host: bool = False) -> str | None:
+    """Why nobody can register now, or None when registration is open. Hosts may still
+    add people after the registration deadline (until the start)."""
     if event["status"] != "published":
         return "Registration for this event is not open."
     deadline = event.get("registration_deadline")
-    if deadline is not None and now > deadline:
+    if deadline is not None and now > deadline and not by_host:
         return "Registration for this event has closed."
     if now >= event["starts_at"]:
         return "This event has already started."

@@ -6,49 +6,56 @@ expiry and re-registration never deadlock each other (QUALITY.md 1.7, V1-V4).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from domain.db import fetch, transaction
 from domain.engagement import service as engagement
 from domain.errors import Conflict, Invalid, NotFound
-from domain.events import queries, rules
+from domain.events import calendar, history, queries, rules
 from domain.events.queries import event_by_slug
 from domain.mail import service as mail
 from domain.people import service as people
 from domain.ports import Clock, TaskQueue
 
 
-async def register(event_slug: str, person_id: int, *, clock: Clock,
-                   queue: TaskQueue | None) -> dict:
-    """Register once per person: a repeat returns the existing registration, no new seat."""
+async def register(event_slug: str, person_id: int, *, clock: Clock, queue: TaskQueue | None,
+                   answers: dict[str, str] | None = None, source: str = "portal") -> dict:
+    """Register once per person: a repeat returns the existing registration, no new seat.
+    `answers` must already be checked against the event's questions (drafts.answer_problems).
+    """
     now = clock.now()
     async with transaction():
         event = await event_by_slug(event_slug)
-        problem = rules.registration_problem(event, now)
+        problem = rules.registration_problem(event, now, by_host=source == "manual")
         if problem:
             raise Invalid(problem)
         rows = await fetch(
-            "INSERT INTO event_registrations (event, person, status, created_at, updated_at) "
-            "VALUES ($1, $2, 'waitlisted', $3, $3) ON CONFLICT (event, person) DO NOTHING "
+            "INSERT INTO event_registrations (event, person, status, answers, source, "
+            "created_at, updated_at) VALUES ($1, $2, 'waitlisted', $3::jsonb, $4, $5, $5) "
+            "ON CONFLICT (event, person) DO NOTHING "
             "RETURNING id, event, person, status, position, offer_expires_at",
-            event["id"], person_id, now)
+            event["id"], person_id, json.dumps(answers or {}), source, now)
         if not rows:
             return await _existing(event, person_id, now, queue)
         return await _seat_or_waitlist(event, rows[0], now, queue)
 
 
 async def register_guest(event_slug: str, *, email: str, full_name: str, clock: Clock,
-                         queue: TaskQueue | None) -> dict:
-    """Someone not signed in: find or create the person by email. Not marketing consent."""
+                         queue: TaskQueue | None, answers: dict[str, str] | None = None,
+                         source: str = "guest") -> dict:
+    """Someone not signed in (or added by a host): find or create the person by email.
+    Registering is not marketing consent."""
     async with transaction():
         person = await people.find_or_create(email=email, full_name=full_name,
                                              source="event", now=clock.now())
-        return await register(event_slug, person["id"], clock=clock, queue=queue)
+        return await register(event_slug, person["id"], clock=clock, queue=queue,
+                              answers=answers, source=source)
 
 
 async def _existing(event: dict, person_id: int, now: datetime,
                     queue: TaskQueue | None) -> dict:
-    await _lock_event(event["id"])
+    await lock_event(event["id"])
     rows = await fetch("SELECT id, event, person, status, position, offer_expires_at "
                        "FROM event_registrations WHERE event = $1 AND person = $2 FOR UPDATE",
                        event["id"], person_id)
@@ -67,6 +74,11 @@ async def _existing(event: dict, person_id: int, now: datetime,
 
 async def _seat_or_waitlist(event: dict, registration: dict, now: datetime,
                             queue: TaskQueue | None) -> dict:
+    if event["habitual_no_shows_waitlisted"] and await history.is_habitual_no_show(
+            registration["person"]):
+        # Host option: people who often do not come wait for a seat that frees up.
+        await _announce(registration, event, "event_waitlisted", now, queue)
+        return registration
     # The only way a seat is taken: concurrent callers serialise on the event row here.
     seated = await fetch(
         "UPDATE events SET taken = taken + 1 WHERE id = $1 AND status = 'published' "
@@ -96,11 +108,12 @@ async def _announce(registration: dict, event: dict, kind: str, now: datetime,
         person_id=registration["person"], to=person[0]["email"], template=_TEMPLATES[kind],
         context={"registration_id": registration["id"],
                  # The place when it was queued: by send time the person may have moved up.
-                 "position": await queries.waitlist_position(registration)},
+                 "position": await queries.waitlist_position(registration),
+                 "ics_sequence": calendar.sequence_at(now)},
         dedupe_key=f"{kind}:{registration['id']}:{now.isoformat()}", now=now, queue=queue)
 
 
-async def _lock_event(event_id: int) -> dict:
+async def lock_event(event_id: int) -> dict:
     rows = await fetch("SELECT id, slug, capacity, taken, offer_hours, status FROM events "
                        "WHERE id = $1 FOR UPDATE", event_id)
     if not rows:
@@ -112,7 +125,7 @@ async def _lock_registration(registration_id: int) -> tuple[dict, dict]:
     rows = await fetch("SELECT event FROM event_registrations WHERE id = $1", registration_id)
     if not rows:
         raise NotFound("There is no such registration.")
-    event = await _lock_event(rows[0]["event"])
+    event = await lock_event(rows[0]["event"])
     rows = await fetch("SELECT id, event, person, status, position, offer_expires_at "
                        "FROM event_registrations WHERE id = $1 FOR UPDATE", registration_id)
     return event, rows[0]
@@ -127,7 +140,7 @@ async def cancel(registration_id: int, *, clock: Clock, queue: TaskQueue | None)
             return registration
         await _release(event, registration, now)
         await _announce(registration, event, "event_cancelled", now, queue)
-        await _fill_from_waitlist(event["id"], now, queue)
+        await fill_seats(event["id"], now, queue)
         return {**registration, "status": "cancelled"}
 
 
@@ -144,7 +157,7 @@ async def release_all_for(person_id: int, *, clock: Clock, queue: TaskQueue | No
         for row in rows:
             event, registration = await _lock_registration(row["id"])
             await _release(event, registration, now)
-            await _fill_from_waitlist(event["id"], now, queue)
+            await fill_seats(event["id"], now, queue)
             released += 1
     return released
 
@@ -157,11 +170,12 @@ async def _release(event: dict, registration: dict, now: datetime) -> None:
         await fetch("UPDATE events SET taken = taken - 1 WHERE id = $1", event["id"])
 
 
-async def _fill_from_waitlist(event_id: int, now: datetime, queue: TaskQueue | None) -> int:
-    """Offer every free seat to the waitlist in position order. Caller holds the event lock."""
+async def fill_seats(event_id: int, now: datetime, queue: TaskQueue | None) -> int:
+    """Offer every free seat to the waitlist in position order, locking the event row
+    (joins the caller's transaction; harmless when the caller already holds the lock)."""
     offered = 0
     while True:
-        event = await _lock_event(event_id)
+        event = await lock_event(event_id)
         if event["status"] != "published":
             return offered
         if event["capacity"] is not None and event["taken"] >= event["capacity"]:
@@ -209,11 +223,11 @@ async def expire_offers(*, clock: Clock, queue: TaskQueue | None) -> int:
             if registration["status"] != "offered" or lapsed is None or lapsed > now:
                 continue  # accepted or cancelled meanwhile
             await _release(event, registration, now)
-            await _fill_from_waitlist(event["id"], now, queue)
+            await fill_seats(event["id"], now, queue)
             expired += 1
     for event_id in await queries.events_needing_seats_filled():
         async with transaction():
-            await _fill_from_waitlist(event_id, now, queue)
+            await fill_seats(event_id, now, queue)
     return expired
 
 
@@ -221,8 +235,8 @@ async def set_capacity(event_id: int, capacity: int | None, *, clock: Clock,
                        queue: TaskQueue | None) -> None:
     """Refuse to go below the seats held; a raise offers the new seats to the waitlist."""
     async with transaction():
-        event = await _lock_event(event_id)
+        event = await lock_event(event_id)
         if not rules.capacity_allowed(capacity, event["taken"]):
             raise Conflict(f"{event['taken']} seats are already taken.")
         await fetch("UPDATE events SET capacity = $2 WHERE id = $1", event_id, capacity)
-        await _fill_from_waitlist(event_id, clock.now(), queue)
+        await fill_seats(event_id, clock.now(), queue)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from domain.communities import service as communities
 from domain.events import emails as events_emails
+from domain.events import messaging as events_messaging
 from domain.identity import emails as identity_emails
 from domain.ports import Clock
 from domain.preferences import emails as preferences_emails
@@ -22,6 +23,7 @@ BUILDERS: dict[str, ContextBuilder] = {
     "community_confirm": communities.email_context,
     "community_already_member": communities.email_context,
     **events_emails.EMAIL_CONTEXTS,
+    **events_messaging.EMAIL_CONTEXTS,
     **identity_emails.EMAIL_CONTEXTS,
     **preferences_emails.EMAIL_CONTEXTS,
     **privacy_emails.EMAIL_CONTEXTS,

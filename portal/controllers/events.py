@@ -6,6 +6,7 @@ from litestar.response import Redirect, Template
 
 from domain.events import calendar, queries
 from domain.events import service as events
+from domain.events.drafts import answer_problems
 from portal.auth import current_candidate
 from portal.event_views import display, event_url, json_ld
 from portal.forms import EventGuestForm
@@ -21,7 +22,7 @@ async def index(request: Request) -> Template:
 
 
 async def _detail_page(request: Request, event: dict, form: EventGuestForm,
-                       status: int = 200) -> Template:
+                       status: int = 200, answers: dict | None = None) -> Template:
     candidate = await current_candidate(request)
     registration = None
     if candidate is not None:
@@ -31,6 +32,7 @@ async def _detail_page(request: Request, event: dict, form: EventGuestForm,
     return page(request, "portal/events/detail.html", status_code=status,
                 event=display(event), json_ld=json_ld(event), candidate=candidate,
                 registration=registration, form=form.values(), errors=form.errors,
+                answers=answers or {},
                 now=request.app.state.clock.now())
 
 
@@ -45,15 +47,24 @@ async def register(request: Request, slug: FromPath[str]) -> Template | Redirect
     event = await queries.public_event(slug)
     state = request.app.state
     candidate = await current_candidate(request)
+    data = await request.form()
+    raw_answers = {q["key"]: str(data.get(f"answer-{q['key']}", ""))[:2000]
+                   for q in event["questions"] or []}
+    answers, answer_errors = answer_problems(event["questions"] or [], raw_answers)
     if candidate is not None:
-        await events.register(slug, candidate.person_id, clock=state.clock, queue=state.queue)
+        if answer_errors:
+            form = EventGuestForm(errors=answer_errors)
+            return await _detail_page(request, event, form, 422, raw_answers)
+        await events.register(slug, candidate.person_id, clock=state.clock, queue=state.queue,
+                              answers=answers)
         return Redirect(f"/events/{slug}", status_code=303)
-    form = EventGuestForm.from_form(await request.form())
+    form = EventGuestForm.from_form(data)
     cleaned = form.validate()
-    if cleaned is None:
-        return await _detail_page(request, event, form, 422)
+    form.errors.update(answer_errors)
+    if cleaned is None or answer_errors:
+        return await _detail_page(request, event, form, 422, raw_answers)
     await events.register_guest(slug, email=cleaned[0], full_name=cleaned[1],
-                                clock=state.clock, queue=state.queue)
+                                clock=state.clock, queue=state.queue, answers=answers)
     # The outcome (seat or waiting list) goes to the inbox only: showing it here would tell
     # anyone who types an address whether that person had already registered.
     request.session["event_registration_email"] = cleaned[0]
