@@ -15,7 +15,7 @@ from backoffice.event_forms import form_values, new_event_values, raw_event, wit
 from backoffice.event_pages import CAN_HOST, event_context
 from domain.db import fetch
 from domain.errors import Conflict, Invalid
-from domain.events import access, hosting, queries, rules
+from domain.events import access, hosting, queries, roi, rules
 from domain.events.drafts import QUESTION_KINDS, ZONES, parse_draft
 from domain.events.registrations import status_counts
 from web_common import page
@@ -97,7 +97,7 @@ async def detail(request: Request, event_id: FromPath[int], notice: FromQuery[st
 
 
 async def _roi(event_id: int) -> dict:
-    return {}
+    return {"funnel": await roi.funnel(event_id)}
 
 
 _NOTICES = {
