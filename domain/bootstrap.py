@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.consent import service as consent
-from domain.consent.rules import COMMUNITY_EMAILS
+from domain.consent.rules import COMMUNITY_EMAILS, EVENT_EMAILS
 from domain.ports import Clock
 from domain.profiles.service import ensure_skills
 
@@ -14,11 +14,22 @@ COMMUNITY_CONSENT_TEXT = (
     "email, and I can ask for a copy of my data or its deletion."
 )
 
+EVENT_NEWS_CONSENT_TEXT = (
+    "Yes, {company} may email me about upcoming recruiting events, meetups and webinars, "
+    "and keep my name and email address for that purpose. Registering for this event does "
+    "not depend on it. I can stop these emails at any time with one click from any of them."
+)
+
 
 async def ensure_reference_data(*, clock: Clock, company_name: str) -> None:
     await consent.ensure_text(
         purpose=COMMUNITY_EMAILS,
         body=COMMUNITY_CONSENT_TEXT.format(company=company_name),
+        now=clock.now(),
+    )
+    await consent.ensure_text(
+        purpose=EVENT_EMAILS,
+        body=EVENT_NEWS_CONSENT_TEXT.format(company=company_name),
         now=clock.now(),
     )
     await consent.ensure_consent_policies(now=clock.now())

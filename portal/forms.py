@@ -224,19 +224,29 @@ class PreferencesForm:
 
 @dataclass
 class EventGuestForm:
-    """Registering for an event without signing in: a name and an email, nothing else
-    (registering is not consent to marketing)."""
+    """Registering for an event without signing in: a name and an email (registering is
+    not consent to marketing; `event_news` is the separate, optional box)."""
 
     full_name: str = ""
     email: str = ""
+    event_news: bool = False
+    consent_text_id: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_form(cls, data: FormMultiDict) -> EventGuestForm:
-        return cls(full_name=str(data.get("full_name", "")), email=str(data.get("email", "")))
+        return cls(full_name=str(data.get("full_name", "")), email=str(data.get("email", "")),
+                   event_news=data.get("event_news") == "yes",
+                   consent_text_id=str(data.get("consent_text_id", "")))
 
     def values(self) -> dict:
-        return {"full_name": self.full_name, "email": self.email}
+        return {"full_name": self.full_name, "email": self.email,
+                "event_news": self.event_news}
+
+    def check_news_text(self, current_text_id: int) -> None:
+        """Consent to wording nobody saw is not consent: ask again if it changed."""
+        if self.event_news and self.consent_text_id != str(current_text_id):
+            self.errors["event_news"] = "Our wording has changed. Please read it again."
 
     def validate(self) -> tuple[str, str] | None:
         """(email, name) or None with errors set."""

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from domain.events import calendar, links, queries, ticket_codes
+from domain.events import calendar, links, news, queries, ticket_codes
 from domain.people.rules import first_name
 from domain.ports import Clock
 from settings import get_settings
 
 _ICS_METHOD = {"event_confirmed": "REQUEST", "event_cancelled": "CANCEL",
                "event_updated": "REQUEST", "event_called_off": "CANCEL"}
+_NEWS_EMAILS = ("event_confirmed", "event_waitlisted")
 _SEAT_EMAILS = ("event_confirmed", "event_reminder", "event_updated")
 
 
@@ -47,6 +48,9 @@ async def event_email_context(template: str, stored: dict, *, clock: Clock) -> d
         "reason": stored.get("reason") or "",
         "events_url": f"{settings.base_url}/events",
         "ticket_code": "",
+        # The double opt-in link for event news, while a request from the form waits.
+        "news_confirm_url": await news.pending_confirm_url(view["person"])
+        if template in _NEWS_EMAILS else "",
     }
     attachments = []
     if seat and ticket_codes.needs_ticket(event):

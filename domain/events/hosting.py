@@ -59,10 +59,14 @@ async def create_event(draft: EventDraft, *, by: Staff, clock: Clock) -> dict:
         return event
 
 
+# Path segments the portal uses under /events/ for other pages.
+_RESERVED_SLUGS = {"news", "registrations", "offers"}
+
+
 async def _free_slug(base: str) -> str:
     rows = await fetch("SELECT slug FROM events WHERE slug = $1 OR slug LIKE $2",
                        base, f"{base}-%")
-    taken = {row["slug"] for row in rows}
+    taken = {row["slug"] for row in rows} | _RESERVED_SLUGS
     if base not in taken:
         return base
     number = 2

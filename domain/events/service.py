@@ -12,7 +12,8 @@ from datetime import datetime
 from domain.db import fetch, transaction
 from domain.engagement import service as engagement
 from domain.errors import Conflict, Invalid, NotFound
-from domain.events import calendar, history, queries, rules
+from domain.events import calendar, history, news, queries, rules
+from domain.events.news import NewsOptIn
 from domain.events.queries import event_by_slug
 from domain.mail import service as mail
 from domain.people import service as people
@@ -20,12 +21,19 @@ from domain.ports import Clock, TaskQueue
 
 
 async def register(event_slug: str, person_id: int, *, clock: Clock, queue: TaskQueue | None,
-                   answers: dict[str, str] | None = None, source: str = "portal") -> dict:
+                   answers: dict[str, str] | None = None, source: str = "portal",
+                   event_news: NewsOptIn | None = None) -> dict:
     """Register once per person: a repeat returns the existing registration, no new seat.
     `answers` must already be checked against the event's questions (drafts.answer_problems).
+    `event_news` is the separate, optional "email me about future events" box: recorded in
+    the same transaction, so the confirmation email can carry its double opt-in link.
     """
     now = clock.now()
     async with transaction():
+        if event_news is not None:
+            await news.opt_in(person_id, text_id=event_news.text_id,
+                              verified=event_news.verified, evidence=event_news.evidence,
+                              clock=clock)
         event = await event_by_slug(event_slug)
         problem = rules.registration_problem(event, now, by_host=source == "manual")
         if problem:
@@ -43,14 +51,14 @@ async def register(event_slug: str, person_id: int, *, clock: Clock, queue: Task
 
 async def register_guest(event_slug: str, *, email: str, full_name: str, clock: Clock,
                          queue: TaskQueue | None, answers: dict[str, str] | None = None,
-                         source: str = "guest") -> dict:
+                         source: str = "guest", event_news: NewsOptIn | None = None) -> dict:
     """Someone not signed in (or added by a host): find or create the person by email.
     Registering is not marketing consent."""
     async with transaction():
         person = await people.find_or_create(email=email, full_name=full_name,
                                              source="event", now=clock.now())
         return await register(event_slug, person["id"], clock=clock, queue=queue,
-                              answers=answers, source=source)
+                              answers=answers, source=source, event_news=event_news)
 
 
 async def _existing(event: dict, person_id: int, now: datetime,

@@ -23,6 +23,7 @@ class Purpose(StrEnum):
     DATA_REQUEST = "data-request"
     CHECKIN = "checkin"
     EVENT_REGISTRATION = "event-registration"
+    EVENT_NEWS_OPTIN = "event-news-optin"
 
 
 MAX_AGE: dict[Purpose, timedelta] = {
@@ -35,6 +36,8 @@ MAX_AGE: dict[Purpose, timedelta] = {
     Purpose.CHECKIN: timedelta(days=400),
     # Cancel and offer links must work until the event is long past.
     Purpose.EVENT_REGISTRATION: timedelta(days=400),
+    # Double opt-in for event news asked for on a registration form: like a community.
+    Purpose.EVENT_NEWS_OPTIN: timedelta(days=7),
 }
 
 

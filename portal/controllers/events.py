@@ -4,14 +4,14 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from domain.events import calendar, queries
+from domain.events import calendar, news, queries
 from domain.events import service as events
 from domain.events.drafts import answer_problems
 from portal.auth import current_candidate
 from portal.event_views import display, event_url, json_ld
 from portal.forms import EventGuestForm
 from settings import get_settings
-from web_common import page
+from web_common import client_ip, page, user_agent
 from web_ratelimit import rate_limited
 
 
@@ -31,6 +31,7 @@ async def _detail_page(request: Request, event: dict, form: EventGuestForm,
         registration["place"] = await queries.waitlist_position(registration)
     return page(request, "portal/events/detail.html", status_code=status,
                 event=display(event), json_ld=json_ld(event), candidate=candidate,
+                news_text=await news.current_text(),
                 registration=registration, form=form.values(), errors=form.errors,
                 answers=answers or {},
                 now=request.app.state.clock.now())
@@ -51,20 +52,27 @@ async def register(request: Request, slug: FromPath[str]) -> Template | Redirect
     raw_answers = {q["key"]: str(data.get(f"answer-{q['key']}", ""))[:2000]
                    for q in event["questions"] or []}
     answers, answer_errors = answer_problems(event["questions"] or [], raw_answers)
-    if candidate is not None:
-        if answer_errors:
-            form = EventGuestForm(errors=answer_errors)
-            return await _detail_page(request, event, form, 422, raw_answers)
-        await events.register(slug, candidate.person_id, clock=state.clock, queue=state.queue,
-                              answers=answers)
-        return Redirect(f"/events/{slug}", status_code=303)
     form = EventGuestForm.from_form(data)
+    text = await news.current_text()
+    form.check_news_text(text["id"])
+    opt_in = news.NewsOptIn(text_id=text["id"], verified=candidate is not None,
+                            evidence=news.Evidence(client_ip(request), user_agent(request))) \
+        if form.event_news else None
+    if candidate is not None:
+        errors = {**answer_errors, **form.errors}
+        if errors:
+            return await _detail_page(request, event, EventGuestForm(
+                event_news=form.event_news, errors=errors), 422, raw_answers)
+        await events.register(slug, candidate.person_id, clock=state.clock, queue=state.queue,
+                              answers=answers, event_news=opt_in)
+        return Redirect(f"/events/{slug}", status_code=303)
     cleaned = form.validate()
     form.errors.update(answer_errors)
-    if cleaned is None or answer_errors:
+    if cleaned is None or form.errors:
         return await _detail_page(request, event, form, 422, raw_answers)
     await events.register_guest(slug, email=cleaned[0], full_name=cleaned[1],
-                                clock=state.clock, queue=state.queue, answers=answers)
+                                clock=state.clock, queue=state.queue, answers=answers,
+                                event_news=opt_in)
     # The outcome (seat or waiting list) goes to the inbox only: showing it here would tell
     # anyone who types an address whether that person had already registered.
     request.session["event_registration_email"] = cleaned[0]
