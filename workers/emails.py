@@ -89,15 +89,27 @@ class EmailRenderer:
             add_list_unsubscribe(message, list_unsubscribe, list_unsubscribe_mailto)
         message.set_content(text)
         message.add_alternative(html, subtype="html")
-        for attachment in attachments:
+        # Inline images first: they join the HTML part (multipart/related) before the
+        # other attachments turn the whole message into multipart/mixed.
+        for attachment in sorted(attachments, key=lambda item: "content_id" not in item):
             _attach(message, attachment)
         return message
 
 
 def _attach(message: EmailMessage, attachment: dict) -> None:
-    """`{filename, content_type, data: bytes, params?}`; params such as a calendar METHOD
-    go on the Content-Type, where mail clients look for them."""
+    """`{filename, content_type, data: bytes, params?, content_id?}`; params such as a
+    calendar METHOD go on the Content-Type, where mail clients look for them. With a
+    content_id the part is an inline image of the HTML body, which shows it as
+    `<img src="cid:CONTENT_ID">`."""
     maintype, _, subtype = attachment["content_type"].partition("/")
+    if "content_id" in attachment:
+        html_part = message.get_body(preferencelist=("related", "html"))
+        if html_part is None:
+            raise ValueError("an inline image needs the HTML body")
+        html_part.add_related(attachment["data"], maintype=maintype, subtype=subtype,
+                              cid=f"<{attachment['content_id']}>",
+                              filename=attachment["filename"], disposition="inline")
+        return
     message.add_attachment(attachment["data"], maintype=maintype, subtype=subtype,
                            filename=attachment["filename"],
                            params=attachment.get("params") or {})

@@ -5,7 +5,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from domain.events import links, queries
+from domain.events import links, queries, ticket_codes
 from domain.events import service as events
 from portal.event_views import display
 from web_common import page
@@ -19,7 +19,8 @@ async def _view(token: str) -> dict:
 async def manage(request: Request, token: FromPath[str]) -> Template:
     view = await _view(token)
     return page(request, "portal/events/manage.html", token=token, registration=view,
-                event=display(view["event"]), place=await queries.waitlist_position(view))
+                event=display(view["event"]), place=await queries.waitlist_position(view),
+                ticket=ticket_codes.ticket(view))
 
 
 @post("/events/registrations/{token:str}/cancel", name="portal.events.manage_cancel",

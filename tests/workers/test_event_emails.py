@@ -6,6 +6,8 @@ from email import message_from_bytes, policy
 from icalendar import Calendar
 
 from domain.events import service as events
+from domain.events import ticket_codes, tickets
+from settings import get_settings
 from tests.events_support import create_event, person
 from workers.settings import WorkerSettings
 
@@ -56,3 +58,40 @@ async def test_cancel_sends_a_cancel_invite_and_the_offer(clock, queue, mail, wo
     offer = mail.find(to="bob@example.com", subject_contains="seat is free")
     assert re.search(r"/events/offers/[\w.\-]+", offer[0].text_body)
     assert "secret-room" not in offer[0].text_body
+
+
+async def test_confirmation_carries_the_ticket_as_an_inline_qr(clock, queue, mail,
+                                                                worker_burst):
+    await create_event()
+    seat = await events.register("meetup", await person("ann@example.com"), clock=clock,
+                                 queue=queue)
+    await worker_burst()
+    (message,) = mail.find(to="ann@example.com", subject_contains="registered")
+    parsed = message_from_bytes(message.raw, policy=policy.default)
+    (related,) = [part for part in parsed.walk()
+                  if part.get_content_type() == "multipart/related"]
+    html_part, image = related.get_payload()
+    assert html_part.get_content_type() == "text/html"
+    assert image.get_content_type() == "image/png"
+    assert image.get_content_disposition() == "inline"
+    assert f'src="cid:{image["Content-ID"].strip("<>")}"' in message.html_body
+    code = re.search(r"Ticket code: ([\w.\-]+)", message.text_body).group(1)
+    assert tickets.registration_from_ticket(code) == seat["id"]
+    # No QR decoder is installed: the attached image must be exactly the code segno makes
+    # for the ticket URL the text names.
+    url = f"{get_settings().base_url}{tickets.TICKET_PATH}{code}"
+    assert image.get_payload(decode=True) == ticket_codes.qr_png(url)
+    assert _invite(message)[0] == "REQUEST", "the invitation is still attached"
+
+
+async def test_waitlisted_people_get_no_ticket_nor_join_link(clock, queue, mail,
+                                                               worker_burst):
+    await create_event(capacity=1)
+    await events.register("meetup", await person("ann@example.com"), clock=clock, queue=queue)
+    await events.register("meetup", await person("bob@example.com"), clock=clock, queue=queue)
+    await worker_burst()
+    (waitlisted,) = mail.find(to="bob@example.com", subject_contains="waitlist")
+    parsed = message_from_bytes(waitlisted.raw, policy=policy.default)
+    assert not [part for part in parsed.walk() if part.get_content_maintype() == "image"]
+    assert "Ticket code" not in waitlisted.text_body
+    assert "secret-room" not in waitlisted.text_body + waitlisted.html_body
