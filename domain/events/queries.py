@@ -113,3 +113,11 @@ async def events_for_staff(staff_id: int, *, every_event: bool, show: str,
            "WHERE " + conditions.get(show, conditions["upcoming"]) + " " + hosted
            + " ORDER BY " + order + ", e.id LIMIT 200")
     return await fetch(sql, now, *([] if every_event else [staff_id]))
+
+
+async def upcoming_for_community(community_id: int, now: datetime, limit: int = 5) -> list[dict]:
+    """Published events a host promoted to this community, soonest first."""
+    rows = await fetch(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE status = 'published' AND ends_at > $1 "  # noqa: S608 constant columns
+        "AND $2 = ANY(communities) ORDER BY starts_at, id LIMIT $3", now, community_id, limit)
+    return [_decoded(row) for row in rows]

@@ -5,7 +5,9 @@ from litestar.response import Redirect, Template
 from domain.communities import service as communities
 from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS
+from domain.events import queries as event_queries
 from domain.tokens.signer import MAX_AGE, Purpose
+from portal.event_views import display
 from portal.forms import JoinForm
 from web_common import client_ip, page, user_agent
 from web_ratelimit import rate_limited
@@ -21,6 +23,8 @@ async def _form_page(request: Request, community: dict, form: JoinForm, status: 
         request, "portal/communities/detail.html", status_code=status,
         community=community, consent_text=await consent.current_text(COMMUNITY_EMAILS),
         form=form.values(), errors=form.errors, interest_options=_options(community),
+        events=[display(event) for event in await event_queries.upcoming_for_community(
+            community["id"], request.app.state.clock.now())],
     )
 
 

@@ -264,3 +264,16 @@ async def test_messaging_registrants_skips_suppressed_addresses(app):
     rows = await fetch("SELECT to_address FROM outbound_emails WHERE template = "
                        "'event_message'")
     assert [row["to_address"] for row in rows] == ["a@example.com"]
+
+
+async def test_events_are_listed_on_the_communities_they_are_promoted_to(app, browser,
+                                                                       community):
+    host = await staff_browser(app, "host@test.local", ["event_host"])
+    event_id = await _create(host, communities=str(community["id"]))
+    before = await browser.get(f"/communities/{community['slug']}")
+    assert "Platform engineering evening" not in before.text  # still a draft
+    await _publish(host, event_id)
+    after = await browser.get(f"/communities/{community['slug']}")
+    assert "Platform engineering evening" in after.text
+    unknown = await host.submit("/backoffice/events/new", event_form(communities="999999"))
+    assert unknown.status_code == 422 and "Choose communities from the list." in unknown.text
