@@ -1,6 +1,7 @@
 """Public event pages, registration (signed in or as a guest), self-cancel and .ics."""
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -42,6 +43,24 @@ async def detail(request: Request, slug: FromPath[str]) -> Template:
     return await _detail_page(request, await queries.public_event(slug), EventGuestForm())
 
 
+def _answers(event: dict, data: FormMultiDict) -> tuple[dict, dict, dict]:
+    """(as typed, checked, errors) for the event's registration questions."""
+    typed = {q["key"]: str(data.get(f"answer-{q['key']}", ""))[:2000]
+             for q in event["questions"] or []}
+    checked, errors = answer_problems(event["questions"] or [], typed)
+    return typed, checked, errors
+
+
+async def _news_opt_in(request: Request, form: EventGuestForm,
+                       verified: bool) -> news.NewsOptIn | None:
+    text = await news.current_text()
+    form.check_news_text(text["id"])
+    if not form.event_news:
+        return None
+    return news.NewsOptIn(text_id=text["id"], verified=verified,
+                          evidence=news.Evidence(client_ip(request), user_agent(request)))
+
+
 @post("/events/{slug:str}/register", name="portal.events.register", include_in_schema=False,
       guards=[rate_limited("event_register", limit=20, window_seconds=60)])
 async def register(request: Request, slug: FromPath[str]) -> Template | Redirect:
@@ -49,27 +68,22 @@ async def register(request: Request, slug: FromPath[str]) -> Template | Redirect
     state = request.app.state
     candidate = await current_candidate(request)
     data = await request.form()
-    raw_answers = {q["key"]: str(data.get(f"answer-{q['key']}", ""))[:2000]
-                   for q in event["questions"] or []}
-    answers, answer_errors = answer_problems(event["questions"] or [], raw_answers)
+    typed, answers, answer_errors = _answers(event, data)
     form = EventGuestForm.from_form(data)
-    text = await news.current_text()
-    form.check_news_text(text["id"])
-    opt_in = news.NewsOptIn(text_id=text["id"], verified=candidate is not None,
-                            evidence=news.Evidence(client_ip(request), user_agent(request))) \
-        if form.event_news else None
+    opt_in = await _news_opt_in(request, form, verified=candidate is not None)
     if candidate is not None:
-        errors = {**answer_errors, **form.errors}
-        if errors:
-            return await _detail_page(request, event, EventGuestForm(
-                event_news=form.event_news, errors=errors), 422, raw_answers)
+        # Signed in: name and email come from the account, only the rest is checked.
+        form = EventGuestForm(event_news=form.event_news, errors={**answer_errors,
+                                                                  **form.errors})
+        if form.errors:
+            return await _detail_page(request, event, form, 422, typed)
         await events.register(slug, candidate.person_id, clock=state.clock, queue=state.queue,
                               answers=answers, event_news=opt_in)
         return Redirect(f"/events/{slug}", status_code=303)
     cleaned = form.validate()
     form.errors.update(answer_errors)
     if cleaned is None or form.errors:
-        return await _detail_page(request, event, form, 422, raw_answers)
+        return await _detail_page(request, event, form, 422, typed)
     await events.register_guest(slug, email=cleaned[0], full_name=cleaned[1],
                                 clock=state.clock, queue=state.queue, answers=answers,
                                 event_news=opt_in)
