@@ -65,6 +65,16 @@ def _extract(data: bytes, member: str, target: Path) -> None:
         target.write_bytes(source.read())
 
 
+def vendor_target(root: Path, destination: str) -> Path:
+    """Where a vendored file goes: always inside static/vendor/ (a package may now spread
+    over sub-folders, e.g. qr-scanner's script and its worker side by side)."""
+    vendor = (root / "static" / "vendor").resolve()
+    target = (vendor / destination).resolve()
+    if not target.is_relative_to(vendor) or target == vendor:
+        raise AssetError(f"vendor destination {destination!r} is outside static/vendor/")
+    return target
+
+
 def install(root: Path = ROOT) -> list[Path]:
     manifest = json.loads((root / "package.json").read_text())
     lock = json.loads((root / "package-lock.json").read_text())["packages"]
@@ -76,7 +86,7 @@ def install(root: Path = ROOT) -> list[Path]:
         data = _download(tarball_url(name, pinned["version"]))
         verify(data, pinned["integrity"])
         for member, destination in files.items():
-            target = root / "static" / "vendor" / destination
+            target = vendor_target(root, destination)
             _extract(data, member, target)
             written.append(target)
     return written

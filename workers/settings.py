@@ -13,10 +13,18 @@ from settings import get_settings
 from workers.emails import EmailRenderer
 from workers.mailer import SmtpMailer
 from workers.queue import ArqTaskQueue, redis_settings
-from workers.tasks import consent, event_reminders, events, mail, outbox, privacy
+from workers.tasks import (
+    consent,
+    event_attendance,
+    event_reminders,
+    events,
+    mail,
+    outbox,
+    privacy,
+)
 
 # Each task module lists its TASKS and CRON_JOBS; a test checks names against these.
-TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders]
+TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5

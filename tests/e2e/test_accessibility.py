@@ -192,3 +192,38 @@ async def test_event_pages_are_accessible(page, live_server):
     await page.get_by_role("button", name="Register").first.click()
     await page.wait_for_selector("[data-error-summary], .error-summary, [role=alert]")
     await assert_accessible(page, "/events/meetup (with errors)")
+
+
+async def test_event_check_in_and_attendance_pages_are_accessible(pages, live_server, recruiter):
+    """At phone width, as used at the door: search results, a ticket, the walk-in form
+    with its errors, the attendance page with an import report, and a results page."""
+    from urllib.parse import urlsplit
+
+    from domain.events import service as events
+    from domain.events import tickets
+    from domain.people import service as people
+    from domain.ports import SystemClock
+    from tests.events_support import create_event
+
+    event = await create_event(capacity=5)
+    ann = await people.find_or_create(email="ann@example.com", full_name="Ann Smith",
+                                      source="test", now=SystemClock().now())
+    registration = await events.register("meetup", ann["id"], clock=SystemClock(), queue=None)
+    page = await pages.new(viewport={"width": 375, "height": 740})
+    await sign_in_staff(page, live_server.base_url, recruiter.email, recruiter.password)
+    base = f"/backoffice/events/{event['id']}"
+    for path in (f"{base}/checkin?q=ann", urlsplit(tickets.ticket_url(registration["id"])).path,
+                 f"{base}/attendance", f"{base}/roi/registered"):
+        await page.goto(live_server.url(path))
+        await assert_accessible(page, path)
+    await page.goto(live_server.url(f"{base}/checkin"))
+    await page.get_by_role("button", name="Admit and check in").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, f"{base}/checkin (walk-in with errors)")
+    await page.goto(live_server.url(f"{base}/attendance"))
+    await page.get_by_label("Attendance file (CSV)").set_input_files(files=[{
+        "name": "zoom.csv", "mimeType": "text/csv",
+        "buffer": b"email,joined at,minutes\nghost@example.com,2026-12-10 18:00,x\n"}])
+    await page.get_by_role("button", name="Import").click()
+    await page.get_by_role("heading", name="Nothing was imported").wait_for()
+    await assert_accessible(page, f"{base}/attendance (import problems)")

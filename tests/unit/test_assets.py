@@ -3,7 +3,7 @@ import hashlib
 
 import pytest
 
-from runtime.assets import AssetError, tarball_url, verify
+from runtime.assets import AssetError, tarball_url, vendor_target, verify
 
 
 def integrity(data: bytes) -> str:
@@ -29,3 +29,11 @@ def test_tarball_urls_follow_the_registry_layout(monkeypatch):
     assert tarball_url("htmx.org", "2.0.11") == \
         "https://registry.npmjs.org/htmx.org/-/htmx.org-2.0.11.tgz"
     assert tarball_url("@scope/pkg", "1.0.0").endswith("/@scope/pkg/-/pkg-1.0.0.tgz")
+
+
+def test_vendored_files_stay_inside_static_vendor(tmp_path):
+    assert vendor_target(tmp_path, "qr-scanner/qr-scanner.umd.min.js") == \
+        (tmp_path / "static" / "vendor" / "qr-scanner" / "qr-scanner.umd.min.js").resolve()
+    for escape in ("../../asgi.py", "/etc/passwd", "qr-scanner/../../x.js", "."):
+        with pytest.raises(AssetError, match="outside"):
+            vendor_target(tmp_path, escape)
