@@ -86,12 +86,14 @@ async def registration_view(registration_id: int) -> dict:
     return view
 
 
-async def events_needing_seats_filled() -> list[int]:
-    """Free seats while people wait: left by a registration racing a cancellation."""
+async def events_needing_seats_filled(now: datetime) -> list[int]:
+    """Free seats while people wait: left by a registration racing a cancellation, or
+    held back from habitual no-shows until their `offers_from` time came."""
     rows = await fetch(
-        "SELECT e.id FROM events e WHERE e.status = 'published' "
+        "SELECT e.id FROM events e WHERE e.status = 'published' AND e.starts_at > $1 "
         "AND (e.capacity IS NULL OR e.taken < e.capacity) AND EXISTS (SELECT 1 FROM "
-        "event_registrations r WHERE r.event = e.id AND r.status = 'waitlisted')")
+        "event_registrations r WHERE r.event = e.id AND r.status = 'waitlisted' "
+        "AND (r.offers_from IS NULL OR r.offers_from <= $1))", now)
     return [row["id"] for row in rows]
 
 

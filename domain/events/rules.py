@@ -34,6 +34,15 @@ def capacity_allowed(new_capacity: int | None, taken: int) -> bool:
     return new_capacity is None or new_capacity >= taken
 
 
+# How long before the start a held-back habitual no-show may be offered a free seat.
+HABITUAL_OFFER_LEAD = timedelta(hours=48)
+
+
+def habitual_offers_from(starts_at: datetime, now: datetime) -> datetime:
+    """Seats still free two days before the start go to held-back people too."""
+    return max(starts_at - HABITUAL_OFFER_LEAD, now)
+
+
 def offer_expires_at(now: datetime, offer_hours: int) -> datetime:
     return now + timedelta(hours=offer_hours)
 

@@ -84,9 +84,14 @@ async def _seat_or_waitlist(event: dict, registration: dict, now: datetime,
                             queue: TaskQueue | None) -> dict:
     if event["habitual_no_shows_waitlisted"] and await history.is_habitual_no_show(
             registration["person"]):
-        # Host option: people who often do not come wait for a seat that frees up.
-        await _announce(registration, event, "event_waitlisted", now, queue)
-        return registration
+        # Host option: people who often do not come wait, and are offered a seat only
+        # once everyone else has had the chance (rules.habitual_offers_from).
+        rows = await fetch(
+            "UPDATE event_registrations SET offers_from = $2 WHERE id = $1 "
+            "RETURNING id, event, person, status, position, offer_expires_at",
+            registration["id"], rules.habitual_offers_from(event["starts_at"], now))
+        await _announce(rows[0], event, "event_waitlisted", now, queue)
+        return rows[0]
     # The only way a seat is taken: concurrent callers serialise on the event row here.
     seated = await fetch(
         "UPDATE events SET taken = taken + 1 WHERE id = $1 AND status = 'published' "
@@ -122,7 +127,8 @@ async def _announce(registration: dict, event: dict, kind: str, now: datetime,
 
 
 async def lock_event(event_id: int) -> dict:
-    rows = await fetch("SELECT id, slug, capacity, taken, offer_hours, status FROM events "
+    rows = await fetch("SELECT id, slug, capacity, taken, offer_hours, status, starts_at "
+                       "FROM events "
                        "WHERE id = $1 FOR UPDATE", event_id)
     if not rows:
         raise NotFound("There is no such event.")
@@ -184,14 +190,15 @@ async def fill_seats(event_id: int, now: datetime, queue: TaskQueue | None) -> i
     offered = 0
     while True:
         event = await lock_event(event_id)
-        if event["status"] != "published":
-            return offered
+        if event["status"] != "published" or event["starts_at"] <= now:
+            return offered  # nothing to offer once it has started
         if event["capacity"] is not None and event["taken"] >= event["capacity"]:
             return offered
         rows = await fetch(
             "UPDATE event_registrations SET status = 'offered', offer_expires_at = $2, "
             "updated_at = $3 WHERE id = (SELECT id FROM event_registrations WHERE event = $1 "
-            "AND status = 'waitlisted' ORDER BY position LIMIT 1 FOR UPDATE) "
+            "AND status = 'waitlisted' AND (offers_from IS NULL OR offers_from <= $3) "
+            "ORDER BY position LIMIT 1 FOR UPDATE) "
             "RETURNING id, event, person, status, position, offer_expires_at",
             event_id, rules.offer_expires_at(now, event["offer_hours"]), now)
         if not rows:
@@ -233,7 +240,7 @@ async def expire_offers(*, clock: Clock, queue: TaskQueue | None) -> int:
             await _release(event, registration, now)
             await fill_seats(event["id"], now, queue)
             expired += 1
-    for event_id in await queries.events_needing_seats_filled():
+    for event_id in await queries.events_needing_seats_filled(now):
         async with transaction():
             await fill_seats(event_id, now, queue)
     return expired

@@ -72,6 +72,8 @@ class Registration(Table, tablename="event_registrations"):
     # From a dedicated sequence (raw migration): FIFO order for the waitlist.
     position = BigInt(default=0)
     offer_expires_at = Timestamptz(null=True, default=None)
+    # A waitlisted habitual no-show is offered a freed seat only from this time on.
+    offers_from = Timestamptz(null=True, default=None)
     # Answers to the event's registration questions, by question key.
     answers = JSONB(default={})
     # portal | guest | manual | walk_in | import

@@ -152,3 +152,41 @@ async def test_erasing_an_attendee_frees_their_seat_for_the_waitlist(clock):
     assert await fetchval("SELECT taken FROM events WHERE id = $1", event["id"]) == 1
     remaining = await statuses(event["id"])
     assert [(row["person"], row["status"]) for row in remaining] == [(bob, "offered")]
+
+
+async def _habitual_no_show(email: str) -> int:
+    """A person who registered for two past events and came to neither."""
+    person_id = await person(email)
+    for slug in ("past-1", "past-2"):
+        past = await create_event(slug, status="published", capacity=None)
+        await fetch("INSERT INTO event_registrations (event, person, status, created_at, "
+                    "updated_at) VALUES ($1, $2, 'no_show', now(), now())",
+                    past["id"], person_id)
+    return person_id
+
+
+@pytest.mark.parametrize("option", [True, False])
+async def test_habitual_no_shows_wait_until_two_days_before_when_the_host_asks(clock, option):
+    event = await create_event(capacity=5)
+    await fetch("UPDATE events SET habitual_no_shows_waitlisted = $2 WHERE id = $1",
+                event["id"], option)
+    flaky = await _habitual_no_show("flaky@example.com")
+    reliable = await person("reliable@example.com")
+    held = await events.register("meetup", flaky, clock=clock, queue=None)
+    seated = await events.register("meetup", reliable, clock=clock, queue=None)
+    assert seated["status"] == "registered"
+    if not option:
+        assert held["status"] == "registered"
+        return
+    assert held["status"] == "waitlisted"
+    await events.expire_offers(clock=clock, queue=None)  # the minute cron: not yet
+    assert await _status(held["id"]) == "waitlisted"
+    clock.current = event["starts_at"] - timedelta(hours=47)
+    await events.expire_offers(clock=clock, queue=None)
+    assert await _status(held["id"]) == "offered"
+    assert await _taken(event["id"]) == 2
+
+
+async def _status(registration_id: int) -> str:
+    return str(await fetchval("SELECT status FROM event_registrations WHERE id = $1",
+                              registration_id))
