@@ -24,7 +24,8 @@ class Page:
 
 
 def _filters(event_id: int, q: str, status: str) -> tuple[str, list]:
-    where, args = ["r.event = $1"], [event_id]
+    where: list[str] = ["r.event = $1"]
+    args: list[object] = [event_id]
     if status in STATUSES:
         args.append(status)
         where.append(f"r.status = ${len(args)}")
@@ -59,7 +60,7 @@ async def page(event_id: int, *, q: str = "", status: str = "", after: int = 0,
 def _answers(raw: object) -> dict:
     if isinstance(raw, str):
         return json.loads(raw) if raw else {}
-    return dict(raw or {})
+    return dict(raw) if isinstance(raw, dict) else {}
 
 
 async def status_counts(event_id: int) -> dict[str, int]:
