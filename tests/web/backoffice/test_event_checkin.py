@@ -258,3 +258,16 @@ async def test_roi_stage_pages(signed_in, meetup):
     hired = await signed_in.get(f"{base}/roi/hired")
     assert "Not tracked yet — counted once jobs are in use." in hired.text
     assert (await signed_in.get(f"{base}/roi/nonsense")).status_code == 404
+
+
+async def test_roles_without_event_rights_get_403_and_the_ticket_stays_out_of_the_audit_log(
+        app, meetup, clock):
+    _, ann = meetup
+    await staff("hm@test.local", ["hiring_manager"], clock)
+    browser = await signed_in_as(app, "hm@test.local")
+    path = ticket_path(ann["id"])
+    assert (await browser.client.get(path)).status_code == 403
+    subjects = [row["subject"] for row in await fetch(
+        "SELECT subject FROM audit_entries WHERE action = 'staff.permission_denied'")]
+    assert subjects == ["/backoffice/events/tickets/{token}"]
+    await browser.client.aclose()
