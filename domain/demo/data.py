@@ -119,10 +119,124 @@ CONTENT = (
     "Diversity and inclusion report", "Our parental leave policy",
 )
 
-EVENTS = (
-    "Engineering open house", "Design critique night", "Data and dinner meetup",
-    "Sales leadership breakfast", "Women in tech panel", "Virtual info session",
-    "Acme hack day", "Careers in product: AMA",
+class EventSpec(NamedTuple):
+    """A demo event, its dates relative to the day of seeding (local times in its zone)."""
+
+    slug: str
+    title: str
+    description: str
+    kind: str
+    time_zone: str
+    days_from_now: int
+    starts: str  # local wall-clock time
+    hours: float
+    venue: str = ""
+    join_url: str = ""
+    capacity: int | None = None
+    status: str = "published"
+    lead_days: int = 30  # published this many days before it starts
+    deadline_hours: int = 0  # registration closes this long before the start (0: at it)
+    offer_hours: int = 48
+    communities: tuple[str, ...] = ()
+    questions: tuple[dict, ...] = ()
+    registrations: int = 0  # how many sign up (the full ones queue on the waiting list)
+    cancel_rate: float = 0.08
+    attend_rate: float = 0.7
+    walk_ins: int = 0
+    co_host: bool = False  # recruiter@demo.local co-hosts it
+    late_cancel_hours: int = 0  # a seat freed this long ago: its offer is still open
+
+
+def _choice(key: str, label: str, choices: tuple[str, ...], required: bool = True) -> dict:
+    return {"key": key, "label": label, "kind": "choice", "choices": list(choices),
+            "required": required}
+
+
+def _text(key: str, label: str) -> dict:
+    return {"key": key, "label": label, "kind": "text", "choices": [], "required": False}
+
+
+_LONDON = "Acme London, 10 Example Row, London EC1A 1AA"
+_BERLIN = "Acme Berlin, Beispielstraße 12, 10115 Berlin"
+_NEW_YORK = "Acme New York, 200 Example Avenue, New York, NY 10001"
+_HEARD = _choice("q1", "How did you hear about this event?",
+                 ("LinkedIn", "A friend or colleague", "Our newsletter", "Somewhere else"),
+                 required=False)
+
+EVENTS: tuple[EventSpec, ...] = (
+    EventSpec(
+        "engineering-open-house", "Engineering open house",
+        "Meet the teams behind Acme's platform: **lightning talks**, a tour of the office and "
+        "plenty of time to ask engineers anything.\n\n- 18:00 doors and food\n"
+        "- 18:45 talks\n- 20:00 drinks and demos",
+        "in_person", "Europe/London", -300, "18:00", 3, venue=_LONDON, capacity=120,
+        lead_days=40, communities=("engineering",), registrations=112, walk_ins=2,
+        questions=(_choice("q1", "What do you work on?", (
+            "Backend", "Frontend", "Infrastructure", "Mobile", "Something else")),)),
+    EventSpec(
+        "design-critique-night", "Design critique night",
+        "Bring work in progress (or just your eyes) and join our designers for an evening "
+        "of friendly, structured critique.",
+        "in_person", "Europe/Berlin", -200, "19:00", 2.5, venue=_BERLIN, capacity=40,
+        lead_days=30, communities=("design",), registrations=52, cancel_rate=0.12,
+        attend_rate=0.78,
+        questions=(_text("q1", "What would you like feedback on?"),)),
+    EventSpec(
+        "data-and-dinner-meetup", "Data and dinner meetup",
+        "Two short talks from our data team on experimentation at scale, then dinner with "
+        "the people who run it.",
+        "in_person", "America/New_York", -120, "18:30", 3, venue=_NEW_YORK, capacity=60,
+        lead_days=28, communities=("data",), registrations=58, attend_rate=0.68,
+        questions=(_text("q1", "Dietary requirements"),)),
+    EventSpec(
+        "virtual-info-session", "Virtual info session: working at Acme",
+        "An hour online with recruiters and hiring managers from every team: how we hire, "
+        "how we work, and your questions.",
+        "virtual", "Europe/London", -75, "17:00", 1,
+        join_url="https://meet.example.com/acme-info-session", lead_days=21,
+        communities=("engineering", "sales", "design", "data"), registrations=160,
+        cancel_rate=0.06, attend_rate=0.55, questions=(_HEARD,)),
+    EventSpec(
+        "sales-leadership-breakfast", "Sales leadership breakfast",
+        "Coffee, pastries and an honest conversation with our sales leaders about building "
+        "a career in B2B sales.",
+        "in_person", "Europe/London", -40, "08:00", 1.5, venue=_LONDON, capacity=30,
+        lead_days=21, communities=("sales",), registrations=28, attend_rate=0.8),
+    EventSpec(
+        "women-in-tech-panel", "Women in tech panel",
+        "Four engineers and data scientists on the careers they built, the detours they "
+        "took and the advice they would give themselves.",
+        "in_person", "Europe/London", 9, "18:00", 2, venue=_LONDON, capacity=80,
+        lead_days=30, communities=("engineering", "data", "design"), registrations=55,
+        cancel_rate=0.05, questions=(_HEARD,)),
+    EventSpec(
+        "acme-hack-day", "Acme hack day",
+        "A day of building with Acme engineers and designers. Teams form in the morning, "
+        "demos at five. Laptops required, lunch on us.",
+        "in_person", "Europe/Berlin", 18, "09:30", 8, venue=_BERLIN, capacity=30,
+        lead_days=35, deadline_hours=48, communities=("engineering", "data"),
+        registrations=46, co_host=True, late_cancel_hours=3,
+        questions=(_choice("q1", "Your main skill", (
+            "Backend", "Frontend", "Data", "Design", "Product")),
+            _text("q2", "Team you would like to join"))),
+    EventSpec(
+        "careers-in-product-ama", "Careers in product: AMA",
+        "Ask our product managers anything about moving into product, online. The join "
+        "link arrives with your confirmation.",
+        "virtual", "America/New_York", 12, "12:00", 1,
+        join_url="https://meet.example.com/acme-product-ama", capacity=250, lead_days=25,
+        communities=("engineering", "design", "data"), registrations=95, cancel_rate=0.05),
+    EventSpec(
+        "platform-engineering-evening", "Platform engineering evening",
+        "Talks on how we ship: our deployment pipeline, the developer platform and what we "
+        "learned building both.",
+        "in_person", "Europe/London", 45, "18:30", 2.5, venue=_LONDON, capacity=60,
+        status="draft", lead_days=50, communities=("engineering",)),
+)
+
+EVENT_ANSWERS = (
+    "Vegetarian", "No nuts, please", "The onboarding flow of our mobile app",
+    "Platform team", "Happy to join any team", "A portfolio case study", "Nothing special",
 )
 
 UTM_SOURCES = (
@@ -179,9 +293,10 @@ TIERS = (
 TIER_WEIGHTS = tuple(tier.weight for tier in TIERS)
 STATUSES = (("confirmed", "pending", "left"), (70, 10, 20))
 ACTIONS = (
-    ("page_visit", "content_viewed", "content_downloaded", "event_registered", "applied",
-     "replied", "profile_updated"),
-    (30, 22, 8, 10, 5, 5, 8),
+    # Event sign-ups come from domain.demo.events, with real events behind them.
+    ("page_visit", "content_viewed", "content_downloaded", "applied", "replied",
+     "profile_updated"),
+    (30, 22, 8, 5, 5, 8),
 )
 _UTM = (tuple(name for name, _ in UTM_SOURCES), tuple(weight for _, weight in UTM_SOURCES))
 _REGIONS = tuple(REGIONS)
@@ -207,8 +322,6 @@ def action_payload(rng: random.Random, kind: str, slugs: list[str]) -> tuple[str
         return "careers_site", {"utm_source": rng.choices(*_UTM)[0], "path": rng.choice(PAGES)}
     if kind.startswith("content_"):
         return "content", {"content": rng.choice(CONTENT)}
-    if kind == "event_registered":
-        return "events", {"event": rng.choice(EVENTS)}
     if kind == "applied":
         return "portal", {"job": rng.choice(JOBS.get(rng.choice(slugs), ("Open application",)))}
     if kind == "replied":

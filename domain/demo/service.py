@@ -20,6 +20,7 @@ from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS
 from domain.db import connection, transaction
 from domain.demo import data
+from domain.demo import events as demo_events
 from domain.ports import Clock
 
 COMPANY = "Acme"
@@ -45,6 +46,8 @@ class SeedSummary:
     consent_records: int = 0
     engagement_events: int = 0
     emails: int = 0
+    events: int = 0
+    event_registrations: int = 0
     staff_emails: list[str] = field(default_factory=list)
 
 
@@ -65,10 +68,17 @@ async def seed_demo(
         taken = {r["email"] for r in await conn.fetch(
             "SELECT email FROM people WHERE email LIKE $1", f"%@{EMAIL_DOMAIN}")}
         plan = Generator(seed=seed, now=now, communities=communities, taken=taken).build(people)
-        await _write(conn, plan, text["id"])
+        hosted = demo_events.plan_events(
+            seed=seed, now=now, people=plan.attendees,
+            community_ids={c.slug: c.id for c in communities},
+            taken_slugs=await demo_events.taken_slugs(conn))
+        plan.events.extend(hosted.engagement)
+        person_ids = await _write(conn, plan, text["id"])
+        await demo_events.write(conn, hosted, person_ids)
         return SeedSummary(
             True, len(plan.people), len(plan.memberships), len(plan.consents),
-            len(plan.events), len(plan.emails), await _staff_present(conn),
+            len(plan.events), len(plan.emails), len(hosted.events), len(hosted.registrations),
+            await _staff_present(conn),
         )
 
 
@@ -82,8 +92,12 @@ async def _existing_summary(conn: Any) -> SeedSummary:
         "AS consent_records, "
         "(SELECT count(*) FROM engagement_events WHERE person IN (SELECT id FROM demo)) "
         "AS engagement_events, "
-        "(SELECT count(*) FROM outbound_emails WHERE dedupe_key LIKE 'demo:%') AS emails",
-        SOURCE,
+        "(SELECT count(*) FROM outbound_emails WHERE dedupe_key LIKE 'demo:%') AS emails, "
+        "(SELECT count(DISTINCT h.event) FROM event_hosts h JOIN staff_users s "
+        " ON s.id = h.staff WHERE s.email = $2 AND h.role = 'owner') AS events, "
+        "(SELECT count(*) FROM event_registrations WHERE person IN (SELECT id FROM demo)) "
+        "AS event_registrations",
+        SOURCE, demo_events.HOST,
     )
     return SeedSummary(False, **dict(row), staff_emails=await _staff_present(conn))
 
@@ -136,7 +150,8 @@ async def _reserve_ids(conn: Any, table: str, count: int) -> list[int]:
     return [row["id"] for row in rows]
 
 
-async def _write(conn: Any, plan: Plan, text_id: int) -> None:
+async def _write(conn: Any, plan: Plan, text_id: int) -> list[int]:
+    """Writes the people and their history; returns the people's ids, in plan order."""
     person_ids = await _reserve_ids(conn, "people", len(plan.people))
     email_ids = await _reserve_ids(conn, "outbound_emails", len(plan.emails))
     await _copy(conn, "people", ("id", "email", "full_name", "source", "created_at",
@@ -156,6 +171,7 @@ async def _write(conn: Any, plan: Plan, text_id: int) -> None:
     await _copy(conn, "engagement_events", ("person", "type", "occurred_at", "source",
                                             "payload"),
                 [_event_row(person_ids, email_ids, row) for row in plan.events])
+    return person_ids
 
 
 _EMAIL_COLUMNS = (
@@ -217,6 +233,8 @@ class Plan:
     emails: list[tuple] = field(default_factory=list)
     # person, type, at, source, payload, index of the email it reports (or None)
     events: list[tuple] = field(default_factory=list)
+    # What the event planner needs about each person (same order as `people`).
+    attendees: list[demo_events.Person] = field(default_factory=list)
 
 
 class Generator:
@@ -256,6 +274,8 @@ class Generator:
             self._membership(idx, community, requested, tier)
         updated = self._actions(idx, created, tier, [c.slug for c in joined])
         self.plan.people.append((email, f"{first} {last}", created, updated))
+        self.plan.attendees.append(demo_events.Person(
+            created, data.TIERS.index(tier), [c.slug for c in joined]))
 
     def _email(self, first: str, last: str) -> str:
         local = data.email_local(self.rng, first, last)
@@ -354,15 +374,6 @@ class Generator:
             at = self._between(created, self.now)
             source, payload = data.action_payload(self.rng, kind, slugs or every)
             self._event(idx, kind, at, source, payload)
-            if kind == "event_registered":
-                self._attend(idx, at, payload)
             if kind == "profile_updated":
                 updated = max(updated, at)
         return updated
-
-    def _attend(self, idx: int, registered: datetime, payload: dict) -> None:
-        # Events run days to weeks after sign-up; about two in three who register come.
-        days, hours = self.rng.randint(2, 21), self.rng.randint(0, 8)
-        attended = registered + timedelta(days=days, hours=hours)
-        if self.rng.random() < 0.65 and attended < self.now:
-            self._event(idx, "event_attended", attended, "events", dict(payload))

@@ -25,13 +25,15 @@ from domain.db import fetch, fetchval
 from domain.demo.service import STAFF_EMAILS, SeedSummary, seed_demo
 from domain.engagement.rules import LABELS
 from domain.errors import Invalid
+from domain.events.rules import SEAT_STATUSES
 from domain.people.rules import normalise_email
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 PASSWORD = "demo-password-123"
 TABLES = ("people", "community_memberships", "consent_records", "engagement_events",
-          "outbound_emails", "staff_users", "talent_communities", "consent_texts")
+          "outbound_emails", "staff_users", "talent_communities", "consent_texts", "events",
+          "event_hosts", "event_registrations")
 
 
 class FixedClock:
@@ -126,6 +128,10 @@ async def test_seed_creates_a_crm_of_the_expected_size(seeded):
         summary.people, summary.memberships, summary.consent_records,
         summary.engagement_events, summary.emails)
     assert counts["talent_communities"] == 4
+    assert (counts["events"], counts["event_registrations"]) == (
+        summary.events, summary.event_registrations)
+    assert summary.events == 9
+    assert 450 <= summary.event_registrations <= 800
     assert elapsed < 20, f"seeding 2,000 people took {elapsed:.1f}s"
 
 
@@ -202,10 +208,8 @@ async def test_engagement_happens_within_each_persons_life(seeded):
     )
     assert outside == 0
     types = {row["type"] for row in await fetch("SELECT DISTINCT type FROM engagement_events")}
-    # Every type the demo uses has a timeline label; demo data has no uploaded files,
-    # and no waitlists or no-shows yet (event demo data comes with the host back office).
-    not_in_demo = {"cv_uploaded", "event_cancelled", "event_offered", "event_no_show",
-                   "event_waitlisted"}
+    # Every type the demo uses has a timeline label; demo data has no uploaded files.
+    not_in_demo = {"cv_uploaded"}
     assert types == set(LABELS) - not_in_demo
     per_person = [row["n"] for row in await fetch(
         "SELECT count(e.id) AS n FROM people p "
@@ -272,18 +276,155 @@ async def test_recruiter_can_sign_in(seeded):
     }
 
 
+async def test_events_past_upcoming_full_virtual_and_draft(seeded):
+    events = await fetch(
+        "SELECT e.*, (SELECT count(*) FROM event_registrations r WHERE r.event = e.id "
+        " AND r.status = 'waitlisted') AS waiting, (SELECT array_agg(DISTINCT r.status) "
+        " FROM event_registrations r WHERE r.event = e.id) AS statuses "
+        "FROM events e ORDER BY e.starts_at")
+    past = [e for e in events if e["ends_at"] < NOW]
+    upcoming = [e for e in events if e["starts_at"] > NOW and e["status"] == "published"]
+    assert len(past) == 5 and len(upcoming) == 3
+    assert all(e["status"] == "published" for e in past + upcoming)
+    # Past events had their attendance taken and closed: people came, some did not.
+    for event in past:
+        assert event["attendance_closed_at"] is not None
+        assert event["ends_at"] < event["attendance_closed_at"] < NOW
+        assert {"attended", "no_show"} <= set(event["statuses"])
+        assert not {"registered", "offered", "waitlisted"} & set(event["statuses"])
+    # Upcoming ones are filling up; one is full with a waiting list and an open offer.
+    assert all(e["attendance_closed_at"] is None and e["taken"] >= 20 for e in upcoming)
+    [full] = [e for e in upcoming if e["capacity"] == e["taken"]]
+    assert full["waiting"] >= 5
+    assert "offered" in full["statuses"]
+    offers = await fetch("SELECT offer_expires_at FROM event_registrations "
+                         "WHERE event = $1 AND status = 'offered'", full["id"])
+    assert all(row["offer_expires_at"] > NOW for row in offers)
+    # Online events carry a join link; one of them is still to come.
+    virtual = [e for e in events if e["kind"] == "virtual"]
+    assert virtual and all(e["join_url"].startswith("https://") for e in virtual)
+    assert any(e in upcoming for e in virtual)
+    [draft] = [e for e in events if e["status"] == "draft"]
+    assert draft["starts_at"] > NOW > draft["created_at"]
+    assert draft["statuses"] is None  # nobody can register for a draft
+    assert len({e["slug"] for e in events}) == len(events)
+
+
+async def test_event_seats_match_registrations(seeded):
+    """`taken` counts the registrations holding a seat, never more than the capacity."""
+    broken = await fetch(
+        "SELECT e.slug, e.taken, e.capacity, (SELECT count(*) FROM event_registrations r "
+        " WHERE r.event = e.id AND r.status = ANY($1::varchar[])) AS held FROM events e",
+        list(SEAT_STATUSES))
+    assert broken
+    for row in broken:
+        assert row["taken"] == row["held"], row
+        assert row["capacity"] is None or row["taken"] <= row["capacity"], row
+    from domain.events.integrity import mismatched_events
+
+    assert await mismatched_events(NOW) == []
+
+
+async def test_waiting_list_order_comes_from_the_position_sequence(seeded):
+    rows = await fetch("SELECT event, position, created_at, status FROM event_registrations "
+                       "ORDER BY event, position")
+    positions = [row["position"] for row in rows]
+    assert len(set(positions)) == len(positions)
+    assert max(positions) <= await fetchval(
+        "SELECT last_value FROM event_registration_position_seq")
+    # First come, first served: a later sign-up never waits ahead of an earlier one.
+    for event in {row["event"] for row in rows}:
+        waiting = [row for row in rows if row["event"] == event
+                   and row["status"] == "waitlisted"]
+        assert [r["created_at"] for r in waiting] == sorted(r["created_at"] for r in waiting)
+    # The sequence goes on from there, so the next real sign-up queues behind them.
+    assert await fetchval("SELECT nextval('event_registration_position_seq')") > max(positions)
+
+
+async def test_registrations_are_on_the_peoples_timelines(seeded):
+    def missing(condition: str, kind: str) -> str:
+        # Constant fragments from this test only.
+        return (
+            "SELECT count(*) FROM event_registrations r JOIN events e ON e.id = r.event "  # noqa: S608
+            f"WHERE {condition} AND NOT EXISTS (SELECT 1 FROM engagement_events g "
+            f"WHERE g.person = r.person AND g.type = '{kind}' AND g.source = 'events' "
+            "AND g.payload->>'event' = e.slug)")
+
+    # Signed up (a seat or the waiting list), except walk-ins, who were admitted at the door.
+    assert await fetchval(
+        "SELECT count(*) FROM event_registrations r JOIN events e ON e.id = r.event "
+        "WHERE r.source <> 'walk_in' AND NOT EXISTS (SELECT 1 FROM engagement_events g "
+        "WHERE g.person = r.person AND g.type IN ('event_registered', 'event_waitlisted') "
+        "AND g.payload->>'event' = e.slug AND g.occurred_at = r.created_at)") == 0
+    assert await fetchval(missing("r.status = 'attended'", "event_attended")) == 0
+    assert await fetchval(missing("r.status = 'no_show'", "event_no_show")) == 0
+    assert await fetchval(missing("r.status = 'offered'", "event_offered")) == 0
+    # Cancelled by the person; closing attendance and lapsed offers release seats quietly.
+    assert await fetchval(missing(
+        "r.status = 'cancelled' AND (e.attendance_closed_at IS NULL "
+        "OR r.cancelled_at < e.attendance_closed_at) AND NOT EXISTS (SELECT 1 "
+        "FROM engagement_events g WHERE g.person = r.person AND g.type = 'event_offered' "
+        "AND g.payload->>'event' = e.slug)", "event_cancelled")) == 0
+    # ... and nothing on a timeline for an event the person has no registration for.
+    assert await fetchval(
+        "SELECT count(*) FROM engagement_events g WHERE g.type LIKE 'event\\_%' AND NOT "
+        "EXISTS (SELECT 1 FROM event_registrations r JOIN events e ON e.id = r.event "
+        "WHERE r.person = g.person AND e.slug = g.payload->>'event')") == 0
+    in_person = await fetchval(
+        "SELECT count(*) FROM event_registrations r JOIN events e ON e.id = r.event "
+        "WHERE r.status = 'attended' AND e.kind = 'in_person' AND (r.checked_in_at IS NULL "
+        "OR r.checked_in_by NOT IN ('host@demo.local', 'recruiter@demo.local'))")
+    online = await fetchval(
+        "SELECT count(*) FROM event_registrations r JOIN events e ON e.id = r.event "
+        "WHERE r.status = 'attended' AND e.kind = 'virtual' "
+        "AND (r.joined_at IS NULL OR r.attended_minutes IS NULL)")
+    assert (in_person, online) == (0, 0)
+    assert await fetchval("SELECT count(*) FROM event_registrations r JOIN people p "
+                          "ON p.id = r.person WHERE r.created_at < p.created_at "
+                          "OR r.updated_at > $1 OR r.updated_at < r.created_at", NOW) == 0
+
+
+async def test_host_sees_the_events_they_host(seeded):
+    from domain.events import queries
+
+    host = await authenticate(email="host@demo.local", password=PASSWORD, ip="127.0.0.1",
+                              clock=CLOCK)
+    assert host is not None
+    owners = await fetch("SELECT DISTINCT s.email FROM event_hosts h JOIN staff_users s "
+                         "ON s.id = h.staff WHERE h.role = 'owner'")
+    assert [row["email"] for row in owners] == ["host@demo.local"]
+    co_hosts = await fetch("SELECT e.slug, s.email FROM event_hosts h JOIN staff_users s "
+                           "ON s.id = h.staff JOIN events e ON e.id = h.event "
+                           "WHERE h.role = 'co_host'")
+    assert [row["email"] for row in co_hosts] == ["recruiter@demo.local"]
+    upcoming = await queries.events_for_staff(host.id, every_event=False, show="upcoming",
+                                              now=NOW)
+    past = await queries.events_for_staff(host.id, every_event=False, show="past", now=NOW)
+    assert (len(upcoming), len(past)) == (4, 5)  # the draft is among the upcoming ones
+    assert {row["status"] for row in upcoming} == {"draft", "published"}
+
+
 async def _people_fingerprint() -> list[tuple]:
     rows = await fetch("SELECT email, full_name, created_at FROM people ORDER BY email")
+    return [tuple(row.values()) for row in rows]
+
+
+async def _events_fingerprint() -> list[tuple]:
+    rows = await fetch("SELECT e.slug, e.starts_at, e.taken, p.email, r.status, r.created_at "
+                       "FROM event_registrations r JOIN events e ON e.id = r.event "
+                       "JOIN people p ON p.id = r.person ORDER BY e.slug, p.email")
     return [tuple(row.values()) for row in rows]
 
 
 async def test_a_failed_seed_leaves_nothing_and_the_same_seed_gives_the_same_people(seeded):
     summary, _ = seeded
     expected = await _people_fingerprint()
+    expected_events = await _events_fingerprint()
     async with fresh_database():
         with pytest.raises(Invalid):
             await seed_demo(clock=CLOCK, staff_password="too-short")
         assert set((await table_counts()).values()) == {0}
         again = await seed_demo(clock=CLOCK, staff_password=PASSWORD)
         assert await _people_fingerprint() == expected
+        assert await _events_fingerprint() == expected_events
     assert vars(again) == vars(summary)
