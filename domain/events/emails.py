@@ -32,6 +32,10 @@ async def event_email_context(template: str, stored: dict, *, clock: Clock) -> d
     view = await queries.registration_view(int(stored["registration_id"]))
     event = view["event"]
     seat = template in _SEAT_EMAILS and ticket_codes.holds_seat(view)
+    if template == "event_reminder" and not seat:
+        # Cancelled (or the event called off) between queueing and sending: LookupError
+        # marks the email failed with this reason instead of sending a stale reminder.
+        raise LookupError("the registration no longer holds a seat; reminder not sent")
     context = {
         "person_name": first_name(view["full_name"]),
         "event_title": event["title"],

@@ -169,3 +169,20 @@ async def test_online_event_reminder_has_the_join_link_and_no_ticket(clock, queu
     assert "Ticket code" not in message.text_body
     parsed = message_from_bytes(message.raw, policy=policy.default)
     assert not [part for part in parsed.walk() if part.get_content_type() == "image/png"]
+
+
+async def test_a_reminder_queued_before_a_cancellation_is_not_sent(clock, queue, mail,
+                                                                  worker_burst):
+    start = clock.now() + timedelta(days=3)
+    await create_event(starts_at=start)
+    seat = await register(clock, queue, "late@example.com")
+    clock.current = start - timedelta(hours=20)
+    assert await run_cron(clock, queue) == 1
+    await events.cancel(seat["id"], clock=clock, queue=queue)
+    await worker_burst()
+    rows = await fetch("SELECT state, last_error FROM outbound_emails "
+                       "WHERE template = 'event_reminder'")
+    assert rows == [{"state": "failed",
+                     "last_error": "the registration no longer holds a seat; reminder not sent"}]
+    subjects = [message.subject for message in mail.find(to="late@example.com")]
+    assert not any(subject.startswith("Coming up") for subject in subjects), subjects
