@@ -404,3 +404,300 @@ class MailMessagePage(_PageObject):
         await self.page.get_by_role("link", name="Mail outbox").first.click()
         await expect(self.heading("Mail outbox")).to_be_visible()
         return MailOutboxPage(self.page)
+
+
+# -- events: back office ----------------------------------------------------------------
+
+
+class StaffLoginPage(_PageObject):
+    """Sign-in for staff whose home is not the candidate list (an event host lands on
+    Events)."""
+
+    async def sign_in(self, email: str, password: str, *, lands_on: str) -> None:
+        await self.page.goto("/backoffice/login")
+        await self.page.get_by_role("textbox", name="Email address", exact=True).fill(email)
+        await self.page.get_by_label("Password").fill(password)
+        await self.page.get_by_role("button", name="Sign in").click()
+        await expect(self.heading(lands_on)).to_be_visible()
+
+
+class EventsPage(_PageObject):
+    """The back-office list of events (/backoffice/events)."""
+
+    async def open(self, show: str = "upcoming") -> EventsPage:
+        await self.page.goto(f"/backoffice/events?show={show}")
+        await expect(self.heading("Events")).to_be_visible()
+        return self
+
+    @property
+    def table(self) -> Locator:
+        return self.page.get_by_role("table")
+
+    def row(self, title: str) -> Locator:
+        return self.table.get_by_role("row").filter(
+            has=self.page.get_by_role("link", name=title, exact=True))
+
+    async def new_event(self) -> EventFormPage:
+        await self.page.get_by_role("link", name="New event").click()
+        await expect(self.heading("New event")).to_be_visible()
+        return EventFormPage(self.page)
+
+    async def open_event(self, title: str) -> EventOverviewPage:
+        await self.table.get_by_role("link", name=title, exact=True).click()
+        await expect(self.heading(title)).to_be_visible()
+        return EventOverviewPage(self.page)
+
+
+class EventFormPage(_PageObject):
+    """The new-event and edit-event form."""
+
+    def textbox(self, name: str) -> Locator:
+        return self.page.get_by_role("textbox", name=name, exact=True)
+
+    def select(self, name: str) -> Locator:
+        return self.page.get_by_role("combobox", name=name, exact=True)
+
+    def number(self, name: str) -> Locator:
+        return self.page.get_by_role("spinbutton", name=name, exact=True)
+
+    def when(self, name: str) -> Locator:
+        # datetime-local inputs have no textbox role; the label (with its aria-hidden
+        # required marker, hence no exact match) names them.
+        return self.page.locator("input[type=datetime-local]").and_(
+            self.page.get_by_label(re.compile(r"^\s*" + re.escape(name) + r"\b")))
+
+    def question(self, number: int) -> Locator:
+        return self.page.get_by_role("group", name=f"Question {number}", exact=True)
+
+    async def fill(self, *, title: str, description: str, kind: str, time_zone: str,
+                   starts: str, ends: str, venue: str = "", join_url: str = "",
+                   capacity: int | None = None) -> None:
+        """`kind` as labelled (In person, Virtual, Hybrid); times as local wall-clock
+        values for a datetime-local field, e.g. 2027-01-20T18:30."""
+        await self.textbox("Title").fill(title)
+        await self.textbox("Description").fill(description)
+        await self.select("Kind").select_option(label=kind)
+        await self.textbox("Venue").fill(venue)
+        await self.textbox("Join link").fill(join_url)
+        await self.select("Time zone").select_option(label=time_zone)
+        await self.when("Starts").fill(starts)
+        await self.when("Ends").fill(ends)
+        await self.number("Capacity").fill("" if capacity is None else str(capacity))
+
+    async def ask(self, number: int, label: str, *, kind: str = "Text",
+                  choices: Iterable[str] = (), required: bool = False) -> None:
+        """Fill in registration question `number` (1-based); the form offers one blank row
+        and "Add another question" for more."""
+        row = self.question(number)
+        await row.get_by_role("textbox", name="Question", exact=True).fill(label)
+        await row.get_by_role("combobox", name="Answer", exact=True).select_option(label=kind)
+        await row.get_by_role("textbox", name=re.compile(r"^Choices")).fill(", ".join(choices))
+        await row.get_by_role("checkbox", name="An answer is required").set_checked(required)
+
+    @property
+    def error_summary(self) -> Locator:
+        return self.page.locator("[data-error-summary]")
+
+    async def create(self, title: str) -> EventOverviewPage:
+        await self.page.get_by_role("button", name="Create event").click()
+        await expect(self.heading(title)).to_be_visible()
+        return EventOverviewPage(self.page)
+
+    async def save(self, title: str) -> EventOverviewPage:
+        await self.page.get_by_role("button", name="Save changes").click()
+        await expect(self.heading(title)).to_be_visible()
+        return EventOverviewPage(self.page)
+
+
+class EventOverviewPage(_PageObject):
+    """One event in the back office: the overview tab and the tabs to the other pages."""
+
+    async def open(self, event_id: int, title: str) -> EventOverviewPage:
+        await self.page.goto(f"/backoffice/events/{event_id}")
+        await expect(self.heading(title)).to_be_visible()
+        return self
+
+    @property
+    def notice(self) -> Locator:
+        return self.page.get_by_role("status").first
+
+    @property
+    def status_card(self) -> Locator:
+        return self.page.get_by_role("region", name="Status", exact=True)
+
+    def stat(self, name: str) -> Locator:
+        """The number under a heading of the Registrations card (Seats taken, Waiting…)."""
+        card = self.page.get_by_role("region", name="Registrations", exact=True)
+        term = self.page.locator("dt").filter(has_text=re.compile(f"^{re.escape(name)}$"))
+        return card.locator("dl > div").filter(has=term).locator("dd")
+
+    async def publish(self) -> None:
+        await self.status_card.get_by_role("button", name="Publish").click()
+        await expect(self.notice).to_have_text(re.compile("Published"))
+
+    async def edit(self) -> EventFormPage:
+        await self.page.get_by_role("link", name="Edit", exact=True).click()
+        await expect(self.heading("Edit event")).to_be_visible()
+        return EventFormPage(self.page)
+
+    async def tab(self, name: str) -> None:
+        await self.page.get_by_role("navigation", name="Event sections").get_by_role(
+            "link", name=name, exact=True).click()
+        await expect(self.page.get_by_role("navigation", name="Event sections").get_by_role(
+            "link", name=name, exact=True)).to_have_attribute("aria-current", "page")
+
+    async def registrations(self) -> RegistrationsPage:
+        await self.tab("Registrations")
+        return RegistrationsPage(self.page)
+
+    async def check_in(self) -> CheckInPage:
+        await self.tab("Check-in")
+        return CheckInPage(self.page)
+
+    async def attendance(self) -> AttendancePage:
+        await self.tab("Attendance")
+        return AttendancePage(self.page)
+
+
+class RegistrationsPage(_PageObject):
+    def row(self, text: str) -> Locator:
+        return self.page.get_by_role("table").get_by_role("row").filter(has_text=text)
+
+
+class CheckInPage(_PageObject):
+    """The door: search by name, check in, the outcome shown large on top."""
+
+    @property
+    def result(self) -> Locator:
+        return self.page.locator("#checkin-result")
+
+    @property
+    def counts(self) -> Locator:
+        return self.page.locator("#checkin-counts")
+
+    async def search(self, text: str) -> Locator:
+        """Types as a host does (htmx searches as they type); returns the results list."""
+        await self.page.get_by_role("searchbox", name="Name or email").press_sequentially(text)
+        matches = self.page.get_by_role("list", name=f"People matching {text}")
+        await expect(matches).to_be_visible()
+        return matches
+
+    async def check_in(self, name: str) -> None:
+        await self.page.get_by_role("button", name=f"Check in {name}", exact=True).click()
+        await expect(self.result).to_contain_text("Checked in")
+        await expect(self.result).to_contain_text(f"{name} is checked in.")
+
+
+class TicketCheckInPage(_PageObject):
+    """What a ticket's QR code opens in the back office: the person, and one button."""
+
+    async def open(self, url: str, name: str) -> TicketCheckInPage:
+        await self.page.goto(url)
+        await expect(self.heading(name, level=2)).to_be_visible()
+        return self
+
+    async def check_in(self, name: str) -> None:
+        await self.page.get_by_role("button", name=f"Check in {name}", exact=True).click()
+        result = self.page.locator("#checkin-result")
+        await expect(result).to_contain_text(f"{name} is checked in.")
+
+
+class AttendancePage(_PageObject):
+    @property
+    def flash(self) -> Locator:
+        return self.page.locator(".alert").filter(has=self.page.get_by_role("paragraph"))
+
+    def count(self, label: str) -> Locator:
+        term = self.page.locator("dt").filter(has_text=re.compile(f"^{re.escape(label)}$"))
+        return self.page.locator(".attendance-counts > div").filter(has=term).locator("dd")
+
+    async def close(self) -> None:
+        await self.page.get_by_role("button", name="Close attendance").click()
+        await expect(self.page.get_by_role("status").filter(
+            has_text="Attendance closed")).to_be_visible()
+
+
+# -- events: portal ----------------------------------------------------------------------
+
+
+class EventPage(_PageObject):
+    """An event on the careers site, with its registration form."""
+
+    async def open(self, slug: str, title: str) -> EventPage:
+        await self.page.goto(f"/events/{slug}")
+        await expect(self.heading(title)).to_be_visible()
+        return self
+
+    @property
+    def register_card(self) -> Locator:
+        return self.page.get_by_role("region", name="Register", exact=True)
+
+    async def answer(self, answers: dict[str, str]) -> None:
+        """Answers by question label: a choice is picked by its text, else typed."""
+        for label, value in answers.items():
+            choice = self.register_card.get_by_role("combobox", name=label, exact=True)
+            if await choice.count():
+                await choice.select_option(label=value)
+            else:
+                await self.register_card.get_by_role("textbox", name=label,
+                                                     exact=True).fill(value)
+
+    async def register(self, answers: dict[str, str] | None = None) -> None:
+        """Signed in: only the questions."""
+        await self.answer(answers or {})
+        await self.register_card.get_by_role("button", name="Register").click()
+
+    async def register_as_guest(self, name: str, email: str,
+                                answers: dict[str, str] | None = None) -> None:
+        await self.register_card.get_by_role("textbox", name="Your name").fill(name)
+        await self.register_card.get_by_role("textbox", name="Email address").fill(email)
+        await self.register(answers)
+        await expect(self.heading("Check your inbox")).to_be_visible()
+
+    @property
+    def status(self) -> Locator:
+        return self.register_card.locator(".lead")
+
+    @property
+    def ticket_link(self) -> Locator:
+        return self.register_card.get_by_role("link", name="Your ticket")
+
+
+class EventTicketPage(_PageObject):
+    """The signed-in person's ticket (/events/{slug}/ticket)."""
+
+    def qr_code(self, title: str) -> Locator:
+        return self.page.get_by_role("img", name=f"Ticket QR code for {title}")
+
+
+class RegistrationLinkPage(_PageObject):
+    """The page a signed link in an event email opens: status, ticket, cancel."""
+
+    async def open(self, url: str, title: str) -> RegistrationLinkPage:
+        await self.page.goto(url)
+        await expect(self.heading(title)).to_be_visible()
+        return self
+
+    @property
+    def status(self) -> Locator:
+        return self.page.locator(".lead")
+
+    def qr_code(self, title: str) -> Locator:
+        return self.page.get_by_role("img", name=f"Ticket QR code for {title}")
+
+    async def cancel(self) -> None:
+        await self.page.get_by_role("button", name="Cancel my registration").click()
+        await expect(self.status).to_have_text("Your registration is cancelled.")
+
+
+class SeatOfferPage(_PageObject):
+    async def open(self, url: str, title: str) -> SeatOfferPage:
+        await self.page.goto(url)
+        await expect(self.heading(title)).to_be_visible()
+        return self
+
+    async def take_seat(self) -> RegistrationLinkPage:
+        await self.page.get_by_role("button", name="Take the seat").click()
+        manage = RegistrationLinkPage(self.page)
+        await expect(manage.status).to_have_text("You're registered. See you there!")
+        return manage
