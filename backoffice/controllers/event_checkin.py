@@ -64,10 +64,12 @@ async def _page(request: Request, context: dict, *, q: str = "",
     return response
 
 
-async def _answer(request: Request, context: dict, result: CheckInResult) -> Template:
-    """htmx gets the result panel plus, out of band, the person's card and the counts."""
+async def _answer(request: Request, context: dict, result: CheckInResult, *,
+                  with_card: bool) -> Template:
+    """htmx gets the result panel plus, out of band, the counts and (when the tap came
+    from the person's card, so the card is on the page) the card itself."""
     return page(request, "backoffice/events/checkin_result.html", **context, result=result,
-                oob=True, counts=await views.counts(context["event"]["id"]))
+                oob=True, with_card=with_card, counts=await views.counts(context["event"]["id"]))
 
 
 def _is_htmx(request: Request) -> bool:
@@ -93,7 +95,7 @@ async def check_in_person(request: Request, event_id: FromPath[int],
     result = await attendance.check_in(registration_id, by=_staff_email(context),
                                        clock=request.app.state.clock)
     if _is_htmx(request):
-        return await _answer(request, context, result)
+        return await _answer(request, context, result, with_card=True)
     return await _page(request, context, q=str((await request.form()).get("q", ""))[:200],
                        result=result)
 
@@ -122,7 +124,7 @@ async def scan(request: Request, event_id: FromPath[int]) -> Template:
     else:
         result = await _scan(event_id, text, _staff_email(context), request.app.state.clock)
     if _is_htmx(request):
-        return await _answer(request, context, result)
+        return await _answer(request, context, result, with_card=False)
     return await _page(request, context, result=result)
 
 

@@ -161,6 +161,12 @@ async def test_scanned_ticket_checks_in_and_foreign_tickets_are_refused(signed_i
     done = await signed_in.submit(f"{base}/checkin/scan",
                                   {"ticket": tickets.ticket_url(ann["id"])})
     assert done.status_code == 200 and "Ann Smith is checked in." in done.text
+    # With htmx, from the camera: the counts follow; no card (it may not be on the page).
+    headers = {"hx-request": "true"}
+    again = await signed_in.submit(f"{base}/checkin/scan",
+                                   {"ticket": tickets.ticket_url(ann["id"])}, headers=headers)
+    assert "already checked in" in again.text and 'id="checkin-counts"' in again.text
+    assert "checkin-person-" not in again.text
     bad = await signed_in.submit(f"{base}/checkin/scan", {"ticket": "garbage"})
     assert bad.status_code == 200 and "This ticket is not valid" in bad.text
     other = await create_event("other", capacity=3)
