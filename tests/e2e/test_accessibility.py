@@ -146,12 +146,13 @@ async def test_pages_reached_from_email_links_are_accessible(pages, live_server,
     await assert_accessible(page, "/u/{unsubscribe} (done)")
 
 
-async def sign_in_staff(page: Page, base_url: str, email: str, password: str) -> None:
+async def sign_in_staff(page: Page, base_url: str, email: str, password: str,
+                        lands_on: str = "/backoffice/candidates") -> None:
     await page.goto(f"{base_url}/backoffice/login")
     await page.get_by_label("Email address").fill(email)
     await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url(f"{base_url}/backoffice/candidates")
+    await page.wait_for_url(f"{base_url}{lands_on}")
 
 
 async def test_back_office_pages_are_accessible(page, live_server, recruiter, community):
@@ -227,3 +228,77 @@ async def test_event_check_in_and_attendance_pages_are_accessible(pages, live_se
     await page.get_by_role("button", name="Import").click()
     await page.get_by_role("heading", name="Nothing was imported").wait_for()
     await assert_accessible(page, f"{base}/attendance (import problems)")
+
+
+async def test_event_host_pages_are_accessible(page, live_server):
+    """What an event host works with at a desk: the list, the form (also with its errors),
+    and every tab of an event with registrants, a waiting list and answers."""
+    from domain.events import service as events
+    from domain.ports import SystemClock
+    from tests.e2e.test_event_journeys import person, published_event, staff_login
+
+    host = await staff_login("hana.host@test.local", "Hana Host", "event_host")
+    event = await published_event(host.email, "Design critique night", capacity=1)
+    for email, name in (("ann@example.com", "Ann Smith"), ("bo@example.com", "Bo Chen")):
+        await events.register(event["slug"], await person(email, name), clock=SystemClock(),
+                              queue=None, answers={})
+    await sign_in_staff(page, live_server.base_url, host.email, host.password,
+                        lands_on="/backoffice/events")
+    base = f"/backoffice/events/{event['id']}"
+    for path in ("/backoffice/events", "/backoffice/events?show=past", "/backoffice/events/new",
+                 base, f"{base}/edit", f"{base}/registrations", f"{base}/message",
+                 f"{base}/checkin", f"{base}/attendance"):
+        await page.goto(live_server.url(path))
+        await assert_accessible(page, path)
+    await page.goto(live_server.url("/backoffice/events/new"))
+    await page.get_by_role("button", name="Create event").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, "/backoffice/events/new (with errors)")
+    await page.goto(live_server.url(f"{base}/message"))
+    await page.get_by_role("button", name="Send").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, f"{base}/message (with errors)")
+
+
+async def test_event_pages_of_a_registered_candidate_are_accessible(pages, live_server):
+    """The ticket page (signed in), and the pages the registration and offer emails link
+    to, with the ticket's QR code on them."""
+    from urllib.parse import urlsplit
+
+    from domain.db import fetch
+    from domain.events import links
+    from domain.events import service as events
+    from domain.people import service as people
+    from domain.ports import SystemClock
+    from tests.e2e.test_event_journeys import published_event, staff_login
+
+    host = await staff_login("hana.host@test.local", "Hana Host", "event_host")
+    event = await published_event(host.email, "Design critique night", capacity=1)
+    page = await pages.new()
+    person_id = await sign_in_candidate(page, live_server.base_url)
+    clock = SystemClock()
+    seat = await events.register(event["slug"], person_id, clock=clock, queue=None)
+    waiting = await people.find_or_create(email="bo@example.com", full_name="Bo Chen",
+                                          source="test", now=clock.now())
+    queued = await events.register(event["slug"], waiting["id"], clock=clock, queue=None)
+    await events.cancel(seat["id"], clock=clock, queue=None)  # Bo is offered the seat
+    await events.register(event["slug"], person_id, clock=clock, queue=None)  # back in line
+    paths = {
+        f"/events/{event['slug']}": "/events/{slug} (signed in, waiting)",
+        urlsplit(links.manage_url(queued["id"])).path: "/events/registrations/{token}",
+        urlsplit(links.offer_url(queued["id"])).path: "/events/offers/{token}",
+    }
+    for path, name in paths.items():
+        await page.goto(live_server.url(path))
+        await assert_accessible(page, name)
+    await events.accept_offer(queued["id"], clock=clock, queue=None)
+    await page.goto(live_server.url(urlsplit(links.manage_url(queued["id"])).path))
+    await page.get_by_role("img", name=f"Ticket QR code for {event['title']}").wait_for()
+    await assert_accessible(page, "/events/registrations/{token} (with ticket)")
+    # The signed-in person's own ticket: give them a seat of their own.
+    await events.set_capacity(event["id"], 2, clock=clock, queue=None)
+    [mine] = await fetch("SELECT id FROM event_registrations WHERE person = $1", person_id)
+    await events.accept_offer(mine["id"], clock=clock, queue=None)
+    await page.goto(live_server.url(f"/events/{event['slug']}/ticket"))
+    await page.get_by_role("img", name=f"Ticket QR code for {event['title']}").wait_for()
+    await assert_accessible(page, "/events/{slug}/ticket")
