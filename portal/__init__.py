@@ -7,6 +7,7 @@ from portal.controllers import (
     communities,
     confirm,
     event_links,
+    event_news,
     event_tickets,
     events,
     home,
@@ -18,7 +19,7 @@ from portal.controllers import (
 )
 
 CONTROLLERS = [home, communities, confirm, account, social, profile, privacy, preferences,
-               unsubscribe, event_links, event_tickets, events]
+               unsubscribe, event_links, event_news, event_tickets, events]
 
 
 def create_router(*, middleware: list) -> Router:
