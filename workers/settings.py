@@ -16,6 +16,7 @@ from workers.queue import ArqTaskQueue, redis_settings
 from workers.tasks import (
     consent,
     event_attendance,
+    event_integrity,
     event_reminders,
     events,
     mail,
@@ -24,7 +25,8 @@ from workers.tasks import (
 )
 
 # Each task module lists its TASKS and CRON_JOBS; a test checks names against these.
-TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance]
+TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance,
+                event_integrity]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5
