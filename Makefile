@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup assets run test test-fast test-e2e lint format check bench clean lock
+.PHONY: help setup assets run test test-fast test-e2e soak lint format check bench clean lock
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,14 +32,17 @@ run: setup ## start talentloop locally (embedded PostgreSQL, Redis, mail sink; w
 	$(BIN)/talentloop run
 
 test: setup ## run the whole suite: unit, integration, web, workers, then browser journeys
-	$(BIN)/python -m pytest -m "not e2e and not smoke" -q
+	$(BIN)/python -m pytest -m "not e2e and not smoke and not soak" -q
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -m e2e -q -p no:randomly tests/e2e
 
 test-fast: setup ## everything except the browser journeys
-	$(BIN)/python -m pytest -m "not e2e and not smoke" -q
+	$(BIN)/python -m pytest -m "not e2e and not smoke and not soak" -q
 
 smoke: setup ## `talentloop run` on embedded defaults: starts, healthy, stops cleanly
 	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(BIN)/python -m pytest -m smoke -q -s tests/smoke
+
+soak: setup ## long concurrency runs (V1 over HTTP with 20 more seeds), not part of `make test`
+	$(BIN)/python -m pytest -m soak -q
 
 test-e2e: setup ## only the browser journeys (needs Chromium)
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -m e2e -q tests/e2e
