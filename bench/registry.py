@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bench import b1_http
+from bench import b1_http, b7_registration
 from bench.harness import Check, Context
 
 Benchmark = Callable[[Context], tuple[list[Check], dict[str, Any]]]
 
 BENCHMARKS: dict[str, Benchmark] = {
     "B1": b1_http.run,
+    "B7": b7_registration.run,
 }
