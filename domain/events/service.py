@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from domain.db import fetch, transaction
+from domain.db import fetch, fetchval, transaction
 from domain.engagement import service as engagement
 from domain.errors import Conflict, Invalid, NotFound
 from domain.events import calendar, history, news, queries, rules
@@ -39,11 +39,11 @@ async def register(event_slug: str, person_id: int, *, clock: Clock, queue: Task
         if problem:
             raise Invalid(problem)
         rows = await fetch(
-            "INSERT INTO event_registrations (event, person, status, answers, source, "
+            "INSERT INTO event_registrations (event, person, status, answers, source, "  # noqa: S608
             "created_at, updated_at) VALUES ($1, $2, 'waitlisted', $3::jsonb, $4, $5, $5) "
             "ON CONFLICT (event, person) DO NOTHING "
-            "RETURNING id, event, person, status, position, offer_expires_at",
-            event["id"], person_id, json.dumps(answers or {}), source, now)
+            f"RETURNING {_RETURNING}", event["id"], person_id, json.dumps(answers or {}),
+            source, now)
         if not rows:
             return await _existing(event, person_id, now, queue)
         return await _seat_or_waitlist(event, rows[0], now, queue)
@@ -72,10 +72,10 @@ async def _existing(event: dict, person_id: int, now: datetime,
         return registration
     # Coming back after cancelling: back of the queue, like anybody new.
     rows = await fetch(
-        "UPDATE event_registrations SET status = 'waitlisted', cancelled_at = NULL, "
+        "UPDATE event_registrations SET status = 'waitlisted', cancelled_at = NULL, "  # noqa: S608
         "offer_expires_at = NULL, updated_at = $2, "
         "position = nextval('event_registration_position_seq') WHERE id = $1 "
-        "RETURNING id, event, person, status, position, offer_expires_at",
+        f"RETURNING {_RETURNING}",
         registration["id"], now)
     return await _seat_or_waitlist(event, rows[0], now, queue)
 
@@ -87,25 +87,28 @@ async def _seat_or_waitlist(event: dict, registration: dict, now: datetime,
         # Host option: people who often do not come wait, and are offered a seat only
         # once everyone else has had the chance (rules.habitual_offers_from).
         rows = await fetch(
-            "UPDATE event_registrations SET offers_from = $2 WHERE id = $1 "
-            "RETURNING id, event, person, status, position, offer_expires_at",
+            "UPDATE event_registrations SET offers_from = $2 WHERE id = $1 "  # noqa: S608
+            f"RETURNING {_RETURNING}",
             registration["id"], rules.habitual_offers_from(event["starts_at"], now))
         await _announce(rows[0], event, "event_waitlisted", now, queue)
         return rows[0]
-    # The only way a seat is taken: concurrent callers serialise on the event row here.
-    seated = await fetch(
-        "UPDATE events SET taken = taken + 1 WHERE id = $1 AND status = 'published' "
-        "AND (capacity IS NULL OR taken < capacity) RETURNING taken", event["id"])
-    status = "registered" if seated else "waitlisted"
-    if seated:
-        rows = await fetch("UPDATE event_registrations SET status = 'registered' "
-                           "WHERE id = $1 "
-                           "RETURNING id, event, person, status, position, offer_expires_at",
-                           registration["id"])
-        registration = rows[0]
-    await _announce(registration, event, f"event_{status}", now, queue)
+    # The only way a seat is taken: concurrent callers serialise on the event row here, so
+    # the seat and the registration's status change in one statement (a short lock).
+    rows = await fetch(
+        "WITH seat AS (UPDATE events SET taken = taken + 1 WHERE id = $1 "  # noqa: S608
+        "AND status = 'published' AND (capacity IS NULL OR taken < capacity) RETURNING id) "
+        "UPDATE event_registrations SET status = 'registered' WHERE id = $2 "
+        f"AND EXISTS (SELECT 1 FROM seat) RETURNING {_RETURNING}",
+        event["id"], registration["id"])
+    registration = rows[0] if rows else registration
+    await _announce(registration, event, f"event_{registration['status']}", now, queue)
     return registration
 
+
+# A registration row as the service passes it around (with the person's address, so
+# announcing needs no extra query). Constant SQL: what the `noqa: S608` marks refer to.
+_RETURNING = ("id, event, person, status, position, offer_expires_at, "
+              "(SELECT email FROM people WHERE people.id = person) AS email")
 
 _TEMPLATES = {"event_registered": "event_confirmed", "event_waitlisted": "event_waitlisted",
               "event_offered": "event_offer", "event_cancelled": "event_cancelled"}
@@ -116,9 +119,10 @@ async def _announce(registration: dict, event: dict, kind: str, now: datetime,
     """Timeline entry plus the matching email, in the caller's transaction."""
     await engagement.record(person_id=registration["person"], type=kind, occurred_at=now,
                             source="events", payload={"event": event["slug"]})
-    person = await fetch("SELECT email FROM people WHERE id = $1", registration["person"])
+    email = registration.get("email") or await fetchval(
+        "SELECT email FROM people WHERE id = $1", registration["person"])
     await mail.queue_email(
-        person_id=registration["person"], to=person[0]["email"], template=_TEMPLATES[kind],
+        person_id=registration["person"], to=email, template=_TEMPLATES[kind],
         context={"registration_id": registration["id"],
                  # The place when it was queued: by send time the person may have moved up.
                  "position": await queries.waitlist_position(registration),
@@ -195,11 +199,11 @@ async def fill_seats(event_id: int, now: datetime, queue: TaskQueue | None) -> i
         if event["capacity"] is not None and event["taken"] >= event["capacity"]:
             return offered
         rows = await fetch(
-            "UPDATE event_registrations SET status = 'offered', offer_expires_at = $2, "
+            "UPDATE event_registrations SET status = 'offered', offer_expires_at = $2, "  # noqa: S608
             "updated_at = $3 WHERE id = (SELECT id FROM event_registrations WHERE event = $1 "
             "AND status = 'waitlisted' AND (offers_from IS NULL OR offers_from <= $3) "
             "ORDER BY position LIMIT 1 FOR UPDATE) "
-            "RETURNING id, event, person, status, position, offer_expires_at",
+            f"RETURNING {_RETURNING}",
             event_id, rules.offer_expires_at(now, event["offer_hours"]), now)
         if not rows:
             return offered
@@ -217,9 +221,9 @@ async def accept_offer(registration_id: int, *, clock: Clock, queue: TaskQueue |
         expires = registration["offer_expires_at"]
         if registration["status"] != "offered" or expires is None or expires <= now:
             raise Conflict("This offer is no longer available.")
-        rows = await fetch("UPDATE event_registrations SET status = 'registered', "
+        rows = await fetch("UPDATE event_registrations SET status = 'registered', "  # noqa: S608
                            "offer_expires_at = NULL, updated_at = $2 WHERE id = $1 "
-                           "RETURNING id, event, person, status, position, offer_expires_at",
+                           f"RETURNING {_RETURNING}",
                            registration_id, now)
         await _announce(rows[0], event, "event_registered", now, queue)
         return rows[0]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.db import after_commit, fetch, transaction
-from domain.ports import TaskQueue
+from domain.ports import SystemClock, TaskQueue
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,23 @@ async def add(task: str, *args: Any, now: datetime, queue: TaskQueue | None) -> 
     )
     outbox_id = rows[0]["id"]
     if queue is not None:
-        after_commit(lambda: relay_one(queue, outbox_id))
+        after_commit(lambda: _relay_committed(queue, outbox_id, task, args))
     return outbox_id
+
+
+async def _relay_committed(queue: TaskQueue, outbox_id: int, task: str,
+                           args: tuple[Any, ...]) -> None:
+    """Right after commit we still hold the row's content: enqueue it, then mark it in one
+    statement. Racing the periodic relay is harmless: both use the same arq job id, so the
+    task runs once; a crash before the mark only means the relay enqueues it again, and
+    arq refuses that duplicate job id too."""
+    try:
+        await queue.enqueue(task, *args, job_id=job_id(outbox_id))
+    except Exception as exc:  # a down queue must not lose the row: the relay retries
+        log.warning("outbox %s not enqueued yet: %s", outbox_id, exc)
+        return
+    await fetch("UPDATE outbox_messages SET enqueued_at = $2 WHERE id = $1 "
+                "AND enqueued_at IS NULL", outbox_id, SystemClock().now())
 
 
 async def _enqueue_rows(queue: TaskQueue, rows: list[dict], now: datetime) -> int:
@@ -53,18 +68,6 @@ async def _enqueue_rows(queue: TaskQueue, rows: list[dict], now: datetime) -> in
         )
         done += 1
     return done
-
-
-async def relay_one(queue: TaskQueue, outbox_id: int) -> None:
-    from domain.ports import SystemClock
-
-    async with transaction():
-        rows = await fetch(
-            "SELECT id, task, args FROM outbox_messages WHERE id = $1 AND enqueued_at IS NULL "
-            "FOR UPDATE SKIP LOCKED",
-            outbox_id,
-        )
-        await _enqueue_rows(queue, rows, SystemClock().now())
 
 
 async def relay_pending(queue: TaskQueue, *, now: datetime, limit: int = 500) -> int:
