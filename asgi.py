@@ -23,7 +23,7 @@ from domain.db import close_pool, start_pool
 from domain.ports import SystemClock
 from settings import ROOT, Settings, get_settings
 from web_access_log import access_log
-from web_common import format_date, format_datetime, markdown, time_ago
+from web_common import format_date, format_datetime, format_in_zone, markdown, time_ago
 from web_errors import exception_handlers
 from web_health import healthz
 from web_page_cache import PublicPageCache
@@ -47,7 +47,7 @@ def _configure_templates(settings: Settings):
         # Re-checking every template file's mtime on each render only helps while editing.
         env.auto_reload = settings.app_env == "development"
         env.filters.update(datetime=format_datetime, date=format_date, timeago=time_ago,
-                           markdown=markdown)
+                           markdown=markdown, in_zone=format_in_zone)
         env.globals["brand"] = {
             "company_name": settings.company_name,
             "postal_address": settings.postal_address,

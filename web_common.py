@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
 from litestar import Request
@@ -44,6 +45,17 @@ def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_in_zone(value: datetime | None, zone: str | None) -> str:
+    """An event's times in the zone it was planned in, e.g. "17 Dec 2026 09:30 CET"."""
+    if value is None:
+        return ""
+    try:
+        local = value.astimezone(ZoneInfo(zone or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        local = value.astimezone(UTC)
+    return local.strftime("%-d %b %Y %H:%M %Z")
 
 
 def format_date(value: datetime | None) -> str:
