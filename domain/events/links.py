@@ -16,21 +16,31 @@ class LinkInvalid(DomainError):
     """Forged, tampered or expired link: maps to 400 (not a domain rule the person broke)."""
 
 
+def sign_registration(purpose: Purpose, registration_id: int) -> str:
+    return sign(get_settings().secret_key, purpose, rules.subject(registration_id),
+                new_nonce())
+
+
+def registration_signed_for(purpose: Purpose, token: str, *, refusal: str) -> int:
+    """The registration a genuine token of this purpose names; LinkInvalid(refusal) for
+    forged, expired or other-purpose ones."""
+    try:
+        claims = unsign(get_settings().secret_key, purpose, token)
+    except TokenError as exc:
+        raise LinkInvalid(refusal) from exc
+    registration_id = rules.registration_id(claims.subject)
+    if not registration_id:
+        raise LinkInvalid(refusal)
+    return registration_id
+
+
 def registration_token(registration_id: int) -> str:
-    return sign(get_settings().secret_key, Purpose.EVENT_REGISTRATION,
-                rules.subject(registration_id), new_nonce())
+    return sign_registration(Purpose.EVENT_REGISTRATION, registration_id)
 
 
 def registration_from_token(token: str) -> int:
-    """The registration id a genuine token names; Invalid for forged or expired ones."""
-    try:
-        claims = unsign(get_settings().secret_key, Purpose.EVENT_REGISTRATION, token)
-    except TokenError as exc:
-        raise LinkInvalid("This link is not valid.") from exc
-    registration_id = rules.registration_id(claims.subject)
-    if not registration_id:
-        raise LinkInvalid("This link is not valid.")
-    return registration_id
+    return registration_signed_for(Purpose.EVENT_REGISTRATION, token,
+                                   refusal="This link is not valid.")
 
 
 def manage_url(registration_id: int) -> str:

@@ -8,29 +8,21 @@ as a ticket and a ticket cannot cancel anything.
 
 from __future__ import annotations
 
-from domain.events import rules
-from domain.events.links import LinkInvalid
-from domain.tokens.signer import Purpose, TokenError, new_nonce, sign, unsign
+from domain.events import links
+from domain.tokens.signer import Purpose
 from settings import get_settings
 
 TICKET_PATH = "/backoffice/events/tickets/"
 
 
 def ticket_token(registration_id: int) -> str:
-    return sign(get_settings().secret_key, Purpose.CHECKIN, rules.subject(registration_id),
-                new_nonce())
+    return links.sign_registration(Purpose.CHECKIN, registration_id)
 
 
 def registration_from_ticket(token: str) -> int:
     """The registration a genuine ticket names; LinkInvalid for forged or expired ones."""
-    try:
-        claims = unsign(get_settings().secret_key, Purpose.CHECKIN, token)
-    except TokenError as exc:
-        raise LinkInvalid("This ticket is not valid.") from exc
-    registration_id = rules.registration_id(claims.subject)
-    if not registration_id:
-        raise LinkInvalid("This ticket is not valid.")
-    return registration_id
+    return links.registration_signed_for(Purpose.CHECKIN, token,
+                                         refusal="This ticket is not valid.")
 
 
 def ticket_url(registration_id: int) -> str:
