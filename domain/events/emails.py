@@ -47,7 +47,8 @@ async def event_email_context(template: str, stored: dict, *, clock: Clock) -> d
         "offer_url": links.offer_url(view["id"]) if template == "event_offer" else "",
         "offer_expires": (view["offer_expires_at"].astimezone(ZoneInfo(event["time_zone"]))
                           .strftime("%-d %B %Y, %H:%M") if view["offer_expires_at"] else ""),
-        "position": stored.get("position") or 0,
+        "position": (await queries.waitlist_position(view) or 0)
+        if template == "event_waitlisted" else 0,
         "reminder": stored.get("reminder") or "",
         "reason": stored.get("reason") or "",
         "events_url": f"{settings.base_url}/events",

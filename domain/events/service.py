@@ -123,9 +123,9 @@ async def _announce(registration: dict, event: dict, kind: str, now: datetime,
         "SELECT email FROM people WHERE id = $1", registration["person"])
     await mail.queue_email(
         person_id=registration["person"], to=email, template=_TEMPLATES[kind],
+        # No waitlist place here: counting who is ahead grows with the queue, so the email
+        # counts it when it is written (and then says the current place).
         context={"registration_id": registration["id"],
-                 # The place when it was queued: by send time the person may have moved up.
-                 "position": await queries.waitlist_position(registration),
                  "ics_sequence": calendar.sequence_at(now)},
         dedupe_key=f"{kind}:{registration['id']}:{now.isoformat()}", now=now, queue=queue)
 

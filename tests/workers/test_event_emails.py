@@ -47,14 +47,15 @@ async def test_cancel_sends_a_cancel_invite_and_the_offer(clock, queue, mail, wo
     seat = await events.register("meetup", await person("ann@example.com"), clock=clock,
                                  queue=queue)
     await events.register("meetup", await person("bob@example.com"), clock=clock, queue=queue)
+    await worker_burst()
+    waitlisted = mail.find(to="bob@example.com", subject_contains="waitlist")
+    assert "number 1" in waitlisted[0].text_body  # the place when the email is written
     await events.cancel(seat["id"], clock=clock, queue=queue)
     await worker_burst()
     cancelled = mail.find(to="ann@example.com", subject_contains="cancelled")
     method, calendar = _invite(cancelled[0])
     assert method == "CANCEL"
     assert str(calendar.walk("VEVENT")[0]["UID"]) == f"event-{event['id']}@talentloop"
-    waitlisted = mail.find(to="bob@example.com", subject_contains="waitlist")
-    assert "number 1" in waitlisted[0].text_body
     offer = mail.find(to="bob@example.com", subject_contains="seat is free")
     assert re.search(r"/events/offers/[\w.\-]+", offer[0].text_body)
     assert "secret-room" not in offer[0].text_body
@@ -95,3 +96,16 @@ async def test_waitlisted_people_get_no_ticket_nor_join_link(clock, queue, mail,
     assert not [part for part in parsed.walk() if part.get_content_maintype() == "image"]
     assert "Ticket code" not in waitlisted.text_body
     assert "secret-room" not in waitlisted.text_body + waitlisted.html_body
+
+
+async def test_a_waitlist_email_written_after_a_seat_was_offered_gives_no_stale_place(
+        clock, queue, mail, worker_burst):
+    await create_event(capacity=1)
+    seat = await events.register("meetup", await person("ann@example.com"), clock=clock,
+                                 queue=queue)
+    await events.register("meetup", await person("bob@example.com"), clock=clock, queue=queue)
+    await events.cancel(seat["id"], clock=clock, queue=queue)  # Bob is offered the seat
+    await worker_burst()
+    (waitlisted,) = mail.find(to="bob@example.com", subject_contains="waitlist")
+    assert "You are on the waitlist." in waitlisted.text_body
+    assert "number" not in waitlisted.text_body
