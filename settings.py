@@ -38,7 +38,7 @@ class Settings:
     company_name: str = "Acme"
     postal_address: str = "Acme Inc., 1 Market Street, San Francisco, CA 94105, USA"
     session_idle_minutes: int = 30
-    db_pool_max: int = 10
+    db_pool_max: int = 5
     worker_concurrency: int = 20
     log_level: str = "INFO"
     page_cache_seconds: float = 2.0
@@ -202,7 +202,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         company_name=env.get("COMPANY_NAME", Settings.company_name),
         postal_address=env.get("POSTAL_ADDRESS", Settings.postal_address),
         session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30),
-        db_pool_max=_int(env, "DB_POOL_MAX", 10),
+        db_pool_max=_int(env, "DB_POOL_MAX", 5),
         worker_concurrency=_int(env, "WORKER_CONCURRENCY", 20),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
         page_cache_seconds=_float(env, "PAGE_CACHE_SECONDS", 2.0),
