@@ -26,7 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     create = users_sub.add_parser("create", help="create a staff account")
     create.add_argument("--email", required=True)
     create.add_argument("--role", required=True, action="append",
-                        help="admin, recruiter, hiring_manager, event_host or marketing")
+                        help="admin, recruiter, hiring_manager, event_host, marketing "
+                             "or eeo_reporter")
     create.add_argument("--name", default="")
     create.add_argument("--password", default=None,
                         help="default: read TALENTLOOP_PASSWORD, else generate and print one")

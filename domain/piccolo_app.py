@@ -14,9 +14,18 @@ from domain.identity.tables import CandidateLogin, SocialIdentity
 from domain.mail.tables import OutboundEmail
 from domain.outbox.tables import OutboxMessage
 from domain.people.tables import Person
+from domain.pipeline.tables import Application, EeoSelfIdentification, StageTransition
 from domain.preferences.tables import ContactPreferences
 from domain.privacy.tables import DataExport, DataRequest, LegalHold
 from domain.profiles.tables import CvFile, Profile, Skill
+from domain.requisitions.tables import (
+    RejectionReason,
+    Requisition,
+    RequisitionMember,
+    RequisitionStage,
+    StageTemplate,
+    TemplateStage,
+)
 from domain.tokens.tables import IssuedToken
 
 TABLES = [
@@ -46,6 +55,15 @@ TABLES = [
     Registration,
     EventHost,
     EventMessage,
+    StageTemplate,
+    TemplateStage,
+    Requisition,
+    RequisitionStage,
+    RequisitionMember,
+    RejectionReason,
+    Application,
+    StageTransition,
+    EeoSelfIdentification,
 ]
 
 APP_CONFIG = AppConfig(

@@ -12,6 +12,14 @@ class Permission(StrEnum):
     EVENTS_HOST = "events:events:host"
     # Manage every event, whoever hosts it.
     EVENTS_ALL = "events:events:all"
+    # Work on requisitions one is a member of (hiring managers: only those).
+    REQUISITIONS_WORK = "ats:requisitions:work"
+    # Create requisitions and work on every one of them.
+    REQUISITIONS_ALL = "ats:requisitions:all"
+    # Edit stage templates and the rejection reasons list.
+    HIRING_SETUP = "admin:hiring:setup"
+    # Read EEO self-identification, as counts only.
+    EEO_REPORT = "compliance:eeo:report"
 
 
 class Role(StrEnum):
@@ -20,18 +28,22 @@ class Role(StrEnum):
     HIRING_MANAGER = "hiring_manager"
     EVENT_HOST = "event_host"
     MARKETING = "marketing"
+    EEO_REPORTER = "eeo_reporter"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.RECRUITER: frozenset({Permission.CANDIDATES_VIEW, Permission.MAIL_OUTBOX_VIEW,
-                               Permission.EVENTS_HOST, Permission.EVENTS_ALL}),
-    # Hiring managers see only their own requisitions; that scoped permission arrives with
-    # the ATS context.
-    Role.HIRING_MANAGER: frozenset(),
+                               Permission.EVENTS_HOST, Permission.EVENTS_ALL,
+                               Permission.REQUISITIONS_WORK, Permission.REQUISITIONS_ALL}),
+    # Hiring managers see and act only on the requisitions they are members of
+    # (domain.requisitions.access).
+    Role.HIRING_MANAGER: frozenset({Permission.REQUISITIONS_WORK}),
     # Event hosts see only the events they host or co-host (domain.events.access).
     Role.EVENT_HOST: frozenset({Permission.EVENTS_HOST}),
     Role.MARKETING: frozenset({Permission.MAIL_OUTBOX_VIEW}),
+    # Counts by group per stage; never individuals, never anything a decision uses.
+    Role.EEO_REPORTER: frozenset({Permission.EEO_REPORT}),
 }
 
 

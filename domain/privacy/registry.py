@@ -27,10 +27,19 @@ from domain.identity.tables import CandidateLogin, SocialIdentity
 from domain.mail.tables import OutboundEmail
 from domain.outbox.tables import OutboxMessage
 from domain.people.tables import Person
+from domain.pipeline.tables import Application, EeoSelfIdentification, StageTransition
 from domain.preferences.tables import ContactPreferences
 from domain.privacy.tables import DataExport, DataRequest, LegalHold
 from domain.profiles.files import CV_SUBDIR
 from domain.profiles.tables import CvFile, Profile, Skill
+from domain.requisitions.tables import (
+    RejectionReason,
+    Requisition,
+    RequisitionMember,
+    RequisitionStage,
+    StageTemplate,
+    TemplateStage,
+)
 from domain.tokens.tables import IssuedToken
 
 KEY = "row identifier; says nothing about the person"
@@ -102,6 +111,22 @@ REGISTRY: tuple[Rules, ...] = (
            "checked_in_at", "checked_in_by", "joined_at", "attended_minutes", "created_at",
            "updated_at", "cancelled_at"),
           {"id": KEY, "person": OWNER}),
+    # Hiring records: kept after erasure for the legal retention period (RETAINED_TABLES),
+    # then purged with their transitions and self-identification (ON DELETE CASCADE).
+    Rules(Application, "person",
+          ("requisition", "stage", "status", "source", "utm_source", "utm_medium",
+           "utm_campaign", "referral_code", "answers", "knockout", "consent_text", "cv_file",
+           "rejection_reason", "silver_medalist", "applied_at", "stage_entered_at",
+           "last_action_at", "decided_at"),
+          {"id": KEY, "person": OWNER}, erase="keep"),
+    Rules(StageTransition, "application.person",
+          ("from_stage", "to_stage", "kind", "by", "at", "reason"),
+          {"id": KEY, "application": "link to the application the step belongs to"},
+          erase="keep"),
+    Rules(EeoSelfIdentification, "application.person",
+          ("gender", "race_ethnicity", "veteran", "disability", "created_at"),
+          {"id": KEY, "application": "link to the application it was given with"},
+          erase="keep"),
     Rules(ConsentRecord, "person",
           ("purpose", "scope", "consent_text", "action", "method", "occurred_at", "ip",
            "user_agent"),
@@ -154,6 +179,31 @@ REGISTRY: tuple[Rules, ...] = (
         "id": KEY, **_same("a host's message to all registrants of an event; the same for "
                            "every recipient", "event", "audience", "subject", "body",
                            "sent_by", "recipients", "created_at")}),
+    Rules(StageTemplate, None, (), {
+        "id": KEY, **_same("hiring process configuration", "name", "description",
+                           "silver_threshold", "created_at", "updated_at")}),
+    Rules(TemplateStage, None, (), {
+        "id": KEY, **_same("hiring process configuration", "template", "position", "name",
+                           "kind", "candidate_label", "late_stage", "automation",
+                           "scorecard_attributes")}),
+    Rules(Requisition, None, (), {
+        "id": KEY, **_same(REFERENCE, "slug", "title", "team", "locations", "remote_policy",
+                           "employment_type", "seniority", "job_function", "required_skills",
+                           "nice_skills", "description", "salary_min", "salary_max",
+                           "salary_currency", "salary_period", "openings", "filled",
+                           "target_start", "status", "close_reason", "screening_questions",
+                           "template_name", "opened_at", "closed_at", "created_at",
+                           "updated_at")}),
+    Rules(RequisitionStage, None, (), {
+        "id": KEY, **_same(REFERENCE, "requisition", "position", "name", "kind",
+                           "candidate_label", "late_stage", "automation",
+                           "scorecard_attributes")}),
+    Rules(RequisitionMember, None, (), {
+        "id": KEY, **_same("which staff member works on which requisition; not about "
+                           "candidates", "requisition", "staff", "role")}),
+    Rules(RejectionReason, None, (), {
+        "id": KEY, **_same(REFERENCE, "label", "by", "email_template", "is_active",
+                           "created_at")}),
     Rules(ConsentText, None, (), {
         "id": KEY, **_same(REFERENCE, "purpose", "version", "body", "created_at")}),
     Rules(ConsentPolicy, None, (), {
@@ -190,6 +240,9 @@ REFERENCES: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
         "consent_texts", ("id", "purpose", "version", "body", "created_at")),
     ("community_memberships", "community"): ("talent_communities", ("id", "slug", "name")),
     ("event_registrations", "event"): ("events", ("id", "slug", "title", "starts_at")),
+    ("applications", "requisition"): ("requisitions", ("id", "slug", "title")),
+    ("applications", "stage"): ("requisition_stages", ("id", "name", "candidate_label")),
+    ("applications", "rejection_reason"): ("rejection_reasons", ("id", "label")),
 }
 
 # issued_tokens.subject is "<kind>:<id>": every kind that points at a person or their rows.
@@ -199,11 +252,15 @@ TOKEN_SUBJECTS = (
     "SELECT 'membership:' || id FROM community_memberships WHERE person = $1",
 )
 
-# Tables under a legal retention duty. Empty until applications arrive; then e.g.
-# Retained("applications", "person", record_date="applied_at", action_date="decided_at").
-# When a person has rows here, erasure anonymises the person instead of deleting them and
-# the purge task deletes the rows (and files) once retention.retention_until has passed.
-RETAINED_TABLES: list[Retained] = []
+# Tables under a legal retention duty (EEOC 29 CFR 1602.14: one year from the record or the
+# personnel action; OFCCP 41 CFR 60-1.12: two years for federal contractors). When a person
+# has rows here, erasure anonymises the person instead of deleting them and the purge task
+# deletes the rows (with their transitions and self-identification) once
+# retention.retention_until has passed for the last action on the application.
+RETAINED_TABLES: list[Retained] = [
+    Retained("applications", "person", record_date="applied_at",
+             action_date="last_action_at"),
+]
 
 
 def personal_tables() -> tuple[Rules, ...]:

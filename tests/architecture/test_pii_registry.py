@@ -58,6 +58,9 @@ def test_files_and_references_name_real_columns():
         assert set(columns) <= set(by_name[target].other) | {"id"}
 
 
-def test_retained_tables_hook_exists_and_is_empty_until_applications_arrive():
-    # A later issue registers applications here; erasure then waits out retention.
-    assert RETAINED_TABLES == []
+def test_applications_are_the_records_kept_for_the_retention_period():
+    assert [(t.table, t.person_column, t.record_date, t.action_date)
+            for t in RETAINED_TABLES] == [("applications", "person", "applied_at",
+                                           "last_action_at")]
+    kept = {rules.name for rules in REGISTRY if rules.erase == "keep"}
+    assert {"applications", "stage_transitions", "eeo_self_identifications"} <= kept
