@@ -65,7 +65,7 @@ async def _each_connection(pool: Any, action: Callable[[Any], None]) -> None:
 def lock_held_ms(statements: list[Entry]) -> float | None:
     """From the start of the seat UPDATE to the end of the COMMIT that follows it."""
     starts = [end - elapsed for end, query, elapsed in statements
-              if query.startswith(SEAT_UPDATE)]
+              if SEAT_UPDATE in query]  # alone, or inside the seat-and-status CTE
     if not starts:
         return None
     commits = [end for end, query, _ in statements

@@ -58,6 +58,10 @@ def test_the_lock_is_held_from_the_seat_update_to_its_commit():
 
     assert b7_profile.lock_held_ms(statements) == pytest.approx(12.0)
     assert b7_profile.lock_held_ms(statements[:1]) is None
+    in_a_cte = [(1.000, "BEGIN;", 0.001), (1.010, "WITH seat AS (UPDATE events SET taken = "
+                                             "taken + 1 WHERE id = $1 …) UPDATE …", 0.002),
+                (1.020, "COMMIT;", 0.003)]
+    assert b7_profile.lock_held_ms(in_a_cte) == pytest.approx(12.0)
 
 
 def _run(rps: float, p99: float, *, oversold: int = 0, mismatch: bool = False,
