@@ -11,12 +11,17 @@ from backoffice.controllers import (
     event_registrations,
     events,
     files,
+    hiring_setup,
     mail,
     privacy,
+    requisition_stages,
+    requisition_team,
+    requisitions,
 )
 
 CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registrations,
-               event_messages, event_checkin, event_attendance]
+               event_messages, event_checkin, event_attendance, requisitions,
+               requisition_stages, requisition_team, hiring_setup]
 
 
 def create_router(*, middleware: list) -> Router:

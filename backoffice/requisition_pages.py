@@ -13,6 +13,7 @@ from backoffice.auth import require_staff
 from backoffice.permissions import requires
 from domain.accounts.permissions import Permission
 from domain.requisitions import access
+from domain.requisitions.queries import decoded
 
 CAN_WORK = [requires(Permission.REQUISITIONS_WORK)]
 CAN_MANAGE_ALL = [requires(Permission.REQUISITIONS_ALL)]
@@ -22,6 +23,7 @@ async def requisition_context(request: Request, requisition_id: int, active_tab:
     """The requisition (404 unless the signed-in staff member may work on it) plus what
     the layout and the tabs need."""
     staff = await require_staff(request)
-    requisition = await access.workable_requisition(staff, requisition_id)
+    requisition = decoded(await access.workable_requisition(staff, requisition_id),
+                          "screening_questions")
     return {"requisition": requisition, "active_tab": active_tab, "current_staff": staff,
             "sees_all": access.sees_all(staff)}

@@ -6,6 +6,7 @@ from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS, EVENT_EMAILS
 from domain.ports import Clock
 from domain.profiles.service import ensure_skills
+from domain.requisitions.defaults import ensure_hiring_defaults
 
 COMMUNITY_CONSENT_TEXT = (
     "Yes, I want to join this talent community. {company} may email me about roles, events "
@@ -34,3 +35,4 @@ async def ensure_reference_data(*, clock: Clock, company_name: str) -> None:
     )
     await consent.ensure_consent_policies(now=clock.now())
     await ensure_skills()
+    await ensure_hiring_defaults(now=clock.now())
