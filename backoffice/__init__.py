@@ -3,6 +3,7 @@
 from litestar import Router
 
 from backoffice.controllers import (
+    applications,
     auth,
     candidates,
     event_attendance,
@@ -13,6 +14,7 @@ from backoffice.controllers import (
     files,
     hiring_setup,
     mail,
+    pipeline,
     privacy,
     requisition_stages,
     requisition_team,
@@ -21,7 +23,8 @@ from backoffice.controllers import (
 
 CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registrations,
                event_messages, event_checkin, event_attendance, requisitions,
-               requisition_stages, requisition_team, hiring_setup]
+               requisition_stages, requisition_team, hiring_setup,
+               pipeline, applications]
 
 
 def create_router(*, middleware: list) -> Router:

@@ -79,12 +79,13 @@ async def page(requisition_id: int, *, stage: int | None = None, status: str = "
     return Page(rows, rows[-1]["id"] if more else None)
 
 
-async def columns(requisition_id: int, *, per_column: int = CARDS_PER_COLUMN) -> list[dict]:
+async def columns(requisition_id: int, *, now: datetime | None = None,
+                  per_column: int = CARDS_PER_COLUMN) -> list[dict]:
     """Kanban columns in stage order: active cards in the open stages (oldest first, at
     most `per_column`), counts only for the decision stages."""
     cards = await fetch(_CARDS, requisition_id, per_column)
     counts = await stage_counts(requisition_id)
-    medians = await median_days(requisition_id)
+    medians = await median_days(requisition_id, now)
     result = []
     for stage in await stages(requisition_id):
         decided = stage["kind"] in ("rejected", "withdrawn", "hired")

@@ -1,0 +1,154 @@
+"""One application: the person's CRM history next to the ATS data, and the actions on it
+(move, reject, withdraw for the candidate, hire, reopen).
+
+Access goes through the application's requisition (`requisition_context`), so a hiring
+manager gets the same 404 for another team's application as for a missing one.
+"""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from backoffice.controllers.pipeline import as_int, board_page
+from backoffice.requisition_pages import CAN_WORK, requisition_context
+from domain.accounts.permissions import Permission
+from domain.errors import Conflict, Invalid
+from domain.people import queries as people
+from domain.pipeline import application_view, board, moves
+from domain.pipeline.moves import DECISION_KINDS
+from web_common import page
+
+NOTICES = {"moved": "Moved.", "rejected": "Rejected.", "withdrawn": "Recorded as withdrawn.",
+           "hired": "Hired.", "reopened": "Reopened at the first stage."}
+
+
+async def _context(request: Request, application_id: int) -> dict:
+    requisition_id = await moves.requisition_of(application_id)
+    return await requisition_context(request, requisition_id, "pipeline")
+
+
+async def _detail(request: Request, application_id: int, *, errors: dict | None = None,
+                  form: dict | None = None, notice: str = "",
+                  status_code: int = 200) -> Template:
+    context = await _context(request, application_id)
+    application = await application_view.application(application_id)
+    person = await people.person_detail(application["person"])
+    staff = context["current_staff"]
+    if not staff.can(Permission.CANDIDATES_VIEW):
+        # The CV download route is for candidate viewers; no link that would answer 403.
+        person["cv"] = None
+    stages = await board.stages(application["requisition"])
+    return page(
+        request, "backoffice/pipeline/application.html", status_code=status_code, **context,
+        **person, application=application,
+        history=await application_view.history(application_id),
+        others=await application_view.other_applications(application["person"],
+                                                         application_id),
+        summary=await application_view.engagement_summary(
+            application["person"], request.app.state.clock.now()),
+        open_stages=[s for s in stages if s["kind"] not in DECISION_KINDS
+                     and s["id"] != application["stage"]],
+        company_reasons=await board.reasons("company"),
+        candidate_reasons=await board.reasons("candidate"),
+        may_download=staff.can(Permission.CANDIDATES_VIEW),
+        errors=errors or {}, form=form or {}, notice=notice)
+
+
+@get("/applications/{application_id:int}", name="backoffice.applications.detail",
+     guards=CAN_WORK, include_in_schema=False)
+async def detail(request: Request, application_id: FromPath[int],
+                 done: FromQuery[str] = "") -> Template:
+    return await _detail(request, application_id, notice=NOTICES.get(done, ""))
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _done(application_id: int, what: str) -> Redirect:
+    return Redirect(f"/backoffice/applications/{application_id}?done={what}", status_code=303)
+
+
+@post("/applications/{application_id:int}/move", name="backoffice.applications.move",
+      guards=CAN_WORK, include_in_schema=False)
+async def move(request: Request, application_id: FromPath[int]) -> Response | Template:
+    """From the application page, a board card's "Move to…" form, or a board drop
+    (fetch, JSON): `from_stage` is the stage the mover saw, so stale moves are refused."""
+    context = await _context(request, application_id)
+    form = await request.form()
+    to_stage = as_int(form.get("to_stage")) or 0
+    try:
+        await moves.move(application_id, to_stage, by=context["current_staff"].email,
+                         clock=request.app.state.clock,
+                         expected_from=as_int(form.get("from_stage")))
+    except (Invalid, Conflict) as exc:
+        if _wants_json(request):
+            raise  # problem+json with the message, shown by the board script
+        if form.get("return_to") == "board":
+            return await board_page(request, context["requisition"]["id"], error=str(exc),
+                                    status_code=409 if isinstance(exc, Conflict) else 422)
+        return await _detail(request, application_id,
+                             status_code=409 if isinstance(exc, Conflict) else 422,
+                             errors={"__all__": str(exc), **getattr(exc, "errors", {})})
+    if _wants_json(request):
+        return Response({"moved": application_id, "stage": to_stage}, status_code=200)
+    if form.get("return_to") == "board":
+        return Redirect(f"/backoffice/requisitions/{context['requisition']['id']}/board",
+                        status_code=303)
+    return _done(application_id, "moved")
+
+
+async def _decide(request: Request, application_id: int, what: str) -> Template | Redirect:
+    context = await _context(request, application_id)
+    form = await request.form()
+    values = {key: str(form.get(key, ""))[:1000] for key in ("reason", "note")}
+    by, clock = context["current_staff"].email, request.app.state.clock
+    try:
+        if what == "rejected":
+            await moves.reject(application_id, as_int(values["reason"]), by=by,
+                               note=values["note"], clock=clock)
+        elif what == "withdrawn":
+            await moves.withdraw_for_candidate(application_id, as_int(values["reason"]),
+                                               by=by, note=values["note"], clock=clock)
+        elif what == "hired":
+            await moves.hire(application_id, by=by, clock=clock)
+        else:
+            await moves.reopen(application_id, by=by, note=values["note"], clock=clock)
+    except (Invalid, Conflict) as exc:
+        # Field errors are named after the form they came from, so each form shows its own.
+        errors = {f"{what}-{key}": message
+                  for key, message in (getattr(exc, "errors", {}) or {}).items()}
+        return await _detail(request, application_id, errors={"__all__": str(exc), **errors},
+                             form={"action": what, **values},
+                             status_code=422 if isinstance(exc, Invalid) else 409)
+    return _done(application_id, what)
+
+
+@post("/applications/{application_id:int}/reject", name="backoffice.applications.reject",
+      guards=CAN_WORK, include_in_schema=False)
+async def reject(request: Request, application_id: FromPath[int]) -> Template | Redirect:
+    return await _decide(request, application_id, "rejected")
+
+
+@post("/applications/{application_id:int}/withdraw",
+      name="backoffice.applications.withdraw", guards=CAN_WORK, include_in_schema=False)
+async def withdraw(request: Request, application_id: FromPath[int]) -> Template | Redirect:
+    return await _decide(request, application_id, "withdrawn")
+
+
+@post("/applications/{application_id:int}/hire", name="backoffice.applications.hire",
+      guards=CAN_WORK, include_in_schema=False)
+async def hire(request: Request, application_id: FromPath[int]) -> Template | Redirect:
+    return await _decide(request, application_id, "hired")
+
+
+@post("/applications/{application_id:int}/reopen", name="backoffice.applications.reopen",
+      guards=CAN_WORK, include_in_schema=False)
+async def reopen(request: Request, application_id: FromPath[int]) -> Template | Redirect:
+    return await _decide(request, application_id, "reopened")
+
+
+ROUTES = [detail, move, reject, withdraw, hire, reopen]
