@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS, EVENT_EMAILS
+from domain.pipeline.rules import JOB_PROCESSING
 from domain.ports import Clock
 from domain.profiles.service import ensure_skills
 from domain.requisitions.defaults import ensure_hiring_defaults
@@ -21,6 +22,13 @@ EVENT_NEWS_CONSENT_TEXT = (
     "not depend on it. I can stop these emails at any time with one click from any of them."
 )
 
+JOB_PROCESSING_CONSENT_TEXT = (
+    "I agree that {company} may use the information in this application (my name, contact "
+    "details, CV and answers) to consider me for this job, and keep it for as long as the law "
+    "requires hiring records to be kept. It is shared only with the people hiring for this "
+    "role. This does not sign me up for any emails other than those about this application."
+)
+
 
 async def ensure_reference_data(*, clock: Clock, company_name: str) -> None:
     await consent.ensure_text(
@@ -31,6 +39,11 @@ async def ensure_reference_data(*, clock: Clock, company_name: str) -> None:
     await consent.ensure_text(
         purpose=EVENT_EMAILS,
         body=EVENT_NEWS_CONSENT_TEXT.format(company=company_name),
+        now=clock.now(),
+    )
+    await consent.ensure_text(
+        purpose=JOB_PROCESSING,
+        body=JOB_PROCESSING_CONSENT_TEXT.format(company=company_name),
         now=clock.now(),
     )
     await consent.ensure_consent_policies(now=clock.now())

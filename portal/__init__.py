@@ -4,6 +4,7 @@ from litestar import Router
 
 from portal.controllers import (
     account,
+    applications,
     communities,
     confirm,
     event_links,
@@ -11,6 +12,7 @@ from portal.controllers import (
     event_tickets,
     events,
     home,
+    jobs,
     preferences,
     privacy,
     profile,
@@ -19,7 +21,7 @@ from portal.controllers import (
 )
 
 CONTROLLERS = [home, communities, confirm, account, social, profile, privacy, preferences,
-               unsubscribe, event_links, event_news, event_tickets, events]
+               unsubscribe, event_links, event_news, event_tickets, events, jobs, applications]
 
 
 def create_router(*, middleware: list) -> Router:
