@@ -302,3 +302,27 @@ async def test_event_pages_of_a_registered_candidate_are_accessible(pages, live_
     await page.goto(live_server.url(f"/events/{event['slug']}/ticket"))
     await page.get_by_role("img", name=f"Ticket QR code for {event['title']}").wait_for()
     await assert_accessible(page, "/events/{slug}/ticket")
+
+
+async def test_requisition_and_hiring_setup_pages_are_accessible(page, live_server):
+    """Every tab of a requisition (pipeline aside), the create form with its errors, and
+    hiring setup, as an admin."""
+    from domain.accounts import service as accounts
+    from domain.ports import SystemClock
+    from tests.jobs_support import create_requisition
+
+    await accounts.create_user(email="admin@test.local", full_name="Ada Admin",
+                               roles=["admin"], password="a-long-admin-password",
+                               clock=SystemClock())
+    requisition = await create_requisition()
+    await sign_in_staff(page, live_server.base_url, "admin@test.local", "a-long-admin-password")
+    base = f"/backoffice/requisitions/{requisition['id']}"
+    for path in ("/backoffice/requisitions", "/backoffice/requisitions/new", base,
+                 f"{base}/settings", f"{base}/stages", f"{base}/team", "/backoffice/hiring-setup",
+                 "/backoffice/hiring-setup/templates/1", "/backoffice/hiring-setup/reasons"):
+        await page.goto(live_server.url(path))
+        await assert_accessible(page, path)
+    await page.goto(live_server.url("/backoffice/requisitions/new"))
+    await page.get_by_role("button", name="Create requisition").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, "/backoffice/requisitions/new (with errors)")
