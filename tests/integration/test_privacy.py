@@ -98,6 +98,23 @@ async def populate(email: str, marker: str, community: dict, clock) -> int:
     return pid
 
 
+async def apply_for_a_job(pid: int, marker: str) -> int:
+    """A job application with its history and self-identification, each carrying `marker`.
+    Not part of `populate`: an application is a record kept after erasure, which changes
+    what erasing such a person does (tested on its own)."""
+    from tests.jobs_support import create_application, create_requisition
+
+    requisition = await fetchval("SELECT id FROM requisitions WHERE slug = 'privacy-role'")
+    if requisition is None:
+        requisition = (await create_requisition("privacy-role", title="Privacy role"))["id"]
+    application = await create_application(requisition, pid)
+    await execute("UPDATE applications SET answers = $2::jsonb WHERE id = $1",
+                  application["id"], json.dumps({"q1": f"answer-{marker}"}))
+    await execute("INSERT INTO eeo_self_identifications (application, gender, created_at) "
+                  "VALUES ($1, $2, now())", application["id"], f"gender-{marker}")
+    return int(application["id"])
+
+
 async def _earlier_export(pid: int, now: datetime) -> None:
     """A finished, expired export from last month, so every personal table has a row."""
     then = now - timedelta(days=40)
@@ -309,6 +326,30 @@ async def test_applications_wait_out_retention_then_go_with_their_files(
     assert await fetchval("SELECT count(*) FROM test_applications") == 0
     assert await fetchval("SELECT count(*) FROM people") == 0
     assert not (get_settings().var_dir / "uploads" / "applications" / key).exists()
+
+
+async def test_an_applicant_is_anonymised_and_their_application_kept_for_a_year(clock,
+                                                                               community):
+    ann = await populate("ann@example.com", "ann", community, clock)
+    application = await apply_for_a_job(ann, "ann")
+    last_action = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
+    await execute("UPDATE applications SET applied_at = $2, last_action_at = $2 "
+                  "WHERE id = $1", application, last_action)
+    request_id = await privacy.erase_account(person_id=ann, clock=clock, queue=None)
+    assert await fetchval("SELECT status FROM data_requests WHERE id = $1", request_id) \
+        == "retained"
+    assert await fetchval("SELECT email FROM people WHERE id = $1", ann) == f"erased-{ann}@invalid"
+    assert await fetchval("SELECT count(*) FROM profiles WHERE person = $1", ann) == 0
+    kept = "SELECT (SELECT count(*) FROM applications) + (SELECT count(*) FROM " \
+           "stage_transitions) + (SELECT count(*) FROM eeo_self_identifications)"
+    assert await fetchval(kept) == 3
+
+    clock.current = datetime(2027, 9, 1, 23, 59, tzinfo=UTC)  # the last day it is kept
+    assert await privacy.purge_retained(clock=clock) == 0
+    clock.current = datetime(2027, 9, 2, 0, 0, tzinfo=UTC)
+    assert await privacy.purge_retained(clock=clock) == 1
+    assert await fetchval(kept) == 0  # the history and self-identification go with it
+    assert await fetchval("SELECT count(*) FROM people WHERE id = $1", ann) == 0
 
 
 async def test_an_erasure_cancels_a_pending_export_and_its_build_backs_off(clock, community):

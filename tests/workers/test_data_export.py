@@ -7,7 +7,7 @@ from domain.consent.rules import COMMUNITY_EMAILS
 from domain.db import fetch
 from domain.privacy import service as privacy
 from domain.privacy.registry import personal_tables
-from tests.integration.test_privacy import populate, read_archive
+from tests.integration.test_privacy import apply_for_a_job, populate, read_archive
 from workers.settings import WorkerSettings
 
 
@@ -30,7 +30,9 @@ async def _export_through_the_worker(person_id, clock, queue, worker_burst) -> d
 async def test_archive_covers_every_registered_column_and_nobody_else(
         clock, queue, community, worker_burst):
     ann = await populate("ann@example.com", "ann", community, clock)
-    await populate("bob@example.com", "bob", community, clock)
+    bob = await populate("bob@example.com", "bob", community, clock)
+    for person, marker in ((ann, "ann"), (bob, "bob")):
+        await apply_for_a_job(person, marker)
     made = await _export_through_the_worker(ann, clock, queue, worker_burst)
     document, entries = read_archive(made["storage_key"])
 
