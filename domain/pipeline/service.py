@@ -71,7 +71,7 @@ async def apply(request: ApplyRequest, *, clock: Clock, queue: TaskQueue | None)
         existing = await _existing(requisition["id"], person["id"])
         if existing is not None:
             return Applied(existing, created=False)
-        cv_id = await _cv(person["id"], request, clock)
+        cv_id = await _cv(person, request, clock)
         application_id = await _insert(requisition, person["id"], request, screening, cv_id,
                                        now)
         await _record_consent(person["id"], requisition["slug"], request, now)
@@ -118,14 +118,17 @@ async def _existing(requisition_id: int, person_id: int) -> int | None:
     return rows[0]["id"] if rows else None
 
 
-async def _cv(person_id: int, request: ApplyRequest, clock: Clock) -> int:
+async def _cv(person: dict, request: ApplyRequest, clock: Clock) -> int:
+    signed_in = request.applicant.person_id is not None
     if request.cv is not None:
-        # The profile's own upload path: the same content checks, storage and history.
-        row = await profiles.upload_cv(person_id, filename=request.cv.filename,
-                                       data=request.cv.data, clock=clock)
+        # The profile's own upload path: the same content checks, storage and history. A
+        # guest typing an existing person's address proves nothing: their file goes with
+        # this application only and never replaces the CV that person chose.
+        row = await profiles.upload_cv(person["id"], filename=request.cv.filename,
+                                       data=request.cv.data, clock=clock,
+                                       make_current=signed_in or bool(person.get("created")))
         return int(row["id"])
-    current = (await profile_queries.current_cv(person_id)
-               if request.applicant.person_id is not None else None)
+    current = await profile_queries.current_cv(person["id"]) if signed_in else None
     if current is None:
         raise Invalid(errors={"cv": "Choose your CV (a PDF or Word file) to upload."})
     return int(current["id"])

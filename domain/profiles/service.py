@@ -163,9 +163,12 @@ async def _upsert_profile(person_id: int, update: ProfileUpdate, status_at: date
 # --- CVs -------------------------------------------------------------------------------
 
 
-async def upload_cv(person_id: int, *, filename: str, data: bytes, clock: Clock) -> dict:
+async def upload_cv(person_id: int, *, filename: str, data: bytes, clock: Clock,
+                    make_current: bool = True) -> dict:
     """Check, store and record a CV, making it the current one; the previous one stays
-    as history. Invalid (errors["cv"]) when the file is not an acceptable CV."""
+    as history. Invalid (errors["cv"]) when the file is not an acceptable CV.
+    `make_current=False` keeps it beside the profile (a file someone sent in that person's
+    name without proving the address must not replace the CV they chose)."""
     try:
         content_type = files.sniff(data)
     except files.RejectedFile as exc:
@@ -173,9 +176,9 @@ async def upload_cv(person_id: int, *, filename: str, data: bytes, clock: Clock)
     stored = await asyncio.to_thread(files.save, data)
     try:
         async with transaction():
-            row = await _replace_current_cv(
+            row = await _record_cv(
                 person_id, stored, files.display_name(filename, content_type), content_type,
-                clock.now(),
+                clock.now(), make_current=make_current,
             )
             await engagement.record(
                 person_id=person_id, type="cv_uploaded", occurred_at=clock.now(),
@@ -187,20 +190,22 @@ async def upload_cv(person_id: int, *, filename: str, data: bytes, clock: Clock)
     return row
 
 
-async def _replace_current_cv(person_id: int, stored: files.StoredFile, display_name: str,
-                              content_type: str, now: datetime) -> dict:
+async def _record_cv(person_id: int, stored: files.StoredFile, display_name: str,
+                     content_type: str, now: datetime, *, make_current: bool) -> dict:
     # One current CV per person (a unique partial index): serialise uploads per person.
     if not await fetch("SELECT id FROM people WHERE id = $1 FOR UPDATE", person_id):
         raise NotFound("There is no such person.")
-    await execute(
-        "UPDATE cv_files SET is_current = false, replaced_at = $2 WHERE person = $1 AND is_current",
-        person_id, now,
-    )
+    if make_current:
+        await execute(
+            "UPDATE cv_files SET is_current = false, replaced_at = $2 "
+            "WHERE person = $1 AND is_current", person_id, now,
+        )
     rows = await fetch(
         "INSERT INTO cv_files (person, storage_key, display_name, content_type, size_bytes, "
-        "sha256, is_current, uploaded_at, note) VALUES ($1, $2, $3, $4, $5, $6, true, $7, '') "
+        "sha256, is_current, uploaded_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
         "RETURNING id, display_name, content_type, size_bytes, sha256, uploaded_at",
-        person_id, stored.key, display_name, content_type, stored.size, stored.sha256, now,
+        person_id, stored.key, display_name, content_type, stored.size, stored.sha256,
+        make_current, now, "" if make_current else "sent with an application, not signed in",
     )
     return rows[0]
 

@@ -323,3 +323,23 @@ async def test_the_thank_you_page_is_only_for_who_applied(browser):
     await with_questions()
     response = await browser.get("/jobs/backend/applied")
     assert response.status_code == 303 and response.headers["location"] == "/jobs/backend"
+
+
+async def test_a_guest_using_someones_address_cannot_replace_their_cv(browser):
+    """Typing an address proves nothing: the file goes with the application only."""
+    await with_questions()
+    owner = await people.find_or_create(email="owner@example.com", full_name="Olga Owner",
+                                        source="test", now=SystemClock().now())
+    chosen = await profiles.upload_cv(owner["id"], filename="mine.pdf", data=PDF_BYTES,
+                                      clock=SystemClock())
+    response = await guest_apply(browser, "backend", "owner@example.com",
+                                 cv=("other.pdf", PDF_BYTES + b" other"),
+                                 answers={"visa": "no"})
+    assert response.status_code == 303, response.text
+    current = await fetch("SELECT id FROM cv_files WHERE person = $1 AND is_current",
+                          owner["id"])
+    assert [row["id"] for row in current] == [chosen["id"]]
+    sent = (await fetch("SELECT cv_file FROM applications"))[0]["cv_file"]
+    assert sent != chosen["id"]
+    row = (await fetch("SELECT is_current, note FROM cv_files WHERE id = $1", sent))[0]
+    assert row == {"is_current": False, "note": "sent with an application, not signed in"}
