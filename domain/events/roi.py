@@ -2,9 +2,9 @@
 
 A funnel: each stage keeps the people of the stage before who also did the next thing
 (of the people who came, who joined a community since registering, and so on), so every
-number has the names behind it. Applications and hires arrive with the jobs context:
-their stages are declared below without a selector and reported as not tracked; plugging
-one in is writing its selector (previous stage's person ids -> the subset who applied).
+number has the names behind it. Applications and hires count only when they came after
+the person registered for the event (applying first and attending later is not something
+the event brought).
 """
 
 from __future__ import annotations
@@ -62,15 +62,33 @@ async def _joined_community(event: dict, previous: list[int]) -> list[int]:
     return [row["person"] for row in rows]
 
 
-NOT_TRACKED = "Not tracked yet — counted once jobs are in use."
+async def _applied(event: dict, previous: list[int]) -> list[int]:
+    rows = await fetch(
+        "SELECT DISTINCT a.person FROM applications a "
+        "JOIN event_registrations r ON r.person = a.person AND r.event = $1 "
+        "WHERE a.person = ANY($2::int[]) AND a.applied_at >= r.created_at",
+        event["id"], previous)
+    return [row["person"] for row in rows]
 
-# (key, label, selector or None while the data does not exist yet)
+
+async def _hired(event: dict, previous: list[int]) -> list[int]:
+    rows = await fetch(
+        "SELECT DISTINCT a.person FROM applications a "
+        "JOIN event_registrations r ON r.person = a.person AND r.event = $1 "
+        "WHERE a.person = ANY($2::int[]) AND a.status = 'hired' "
+        "AND a.applied_at >= r.created_at", event["id"], previous)
+    return [row["person"] for row in rows]
+
+
+NOT_TRACKED = "Not tracked yet."
+
+# (key, label, selector or None for a stage whose data does not exist yet)
 STAGES: list[tuple[str, str, Selector | None]] = [
     ("registered", "Registered", _registered),
     ("attended", "Attended", _attended),
     ("joined", "Joined a community", _joined_community),
-    ("applied", "Applied to a job", None),
-    ("hired", "Hired", None),
+    ("applied", "Applied to a job", _applied),
+    ("hired", "Hired", _hired),
 ]
 STAGE_KEYS = [key for key, _, _ in STAGES]
 

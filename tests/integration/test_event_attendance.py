@@ -366,5 +366,18 @@ async def test_funnel_counts_people_behind_each_stage(clock, community):
     assert funnel["registered"].count == 3  # the one who cancelled had held a seat
     assert funnel["attended"].count == 2 and funnel["attended"].percent == 67
     assert [p["email"] for p in funnel["joined"].people] == ["ann@example.com"]
-    assert not funnel["applied"].tracked and "Not tracked yet" in funnel["applied"].note
-    assert not funnel["hired"].tracked and funnel["hired"].count == 0
+    assert funnel["applied"].tracked and funnel["applied"].count == 0
+
+    # Ann applies after the event and is hired; Bob had applied before registering.
+    from tests.jobs_support import create_application, create_requisition
+
+    requisition = await create_requisition()
+    hired = await create_application(requisition["id"], ann["person"])
+    await fetch("UPDATE applications SET status = 'hired', applied_at = $2 WHERE id = $1",
+                hired["id"], clock.now() + timedelta(days=2))
+    before = await create_application(requisition["id"], bob["person"])
+    await fetch("UPDATE applications SET applied_at = $2 WHERE id = $1",
+                before["id"], clock.now() - timedelta(days=30))
+    funnel = {stage.key: stage for stage in await roi.funnel(event["id"])}
+    assert [p["email"] for p in funnel["applied"].people] == ["ann@example.com"]
+    assert funnel["hired"].count == 1 and funnel["hired"].percent == 100
