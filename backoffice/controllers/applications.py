@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 
 from backoffice.controllers.pipeline import as_int, board_page
 from backoffice.requisition_pages import CAN_WORK, requisition_context
 from domain.accounts.permissions import Permission
-from domain.errors import Conflict, Invalid
+from domain.errors import Conflict, Invalid, NotFound
 from domain.people import queries as people
 from domain.pipeline import application_view, board, moves
 from domain.pipeline.moves import DECISION_KINDS
-from web_common import page
+from domain.profiles import service as profiles
+from web_common import client_ip, page
 
 NOTICES = {"moved": "Moved.", "rejected": "Rejected.", "withdrawn": "Recorded as withdrawn.",
            "hired": "Hired.", "reopened": "Reopened at the first stage."}
@@ -52,7 +53,6 @@ async def _detail(request: Request, application_id: int, *, errors: dict | None 
                      and s["id"] != application["stage"]],
         company_reasons=await board.reasons("company"),
         candidate_reasons=await board.reasons("candidate"),
-        may_download=staff.can(Permission.CANDIDATES_VIEW),
         errors=errors or {}, form=form or {}, notice=notice)
 
 
@@ -151,4 +151,22 @@ async def reopen(request: Request, application_id: FromPath[int]) -> Template | 
     return await _decide(request, application_id, "reopened")
 
 
-ROUTES = [detail, move, reject, withdraw, hire, reopen]
+@get("/applications/{application_id:int}/cv", name="backoffice.applications.cv",
+     guards=CAN_WORK, include_in_schema=False)
+async def cv(request: Request, application_id: FromPath[int]) -> File:
+    """The CV sent with this application, for anyone who may work on its requisition
+    (hiring managers included, who cannot browse candidates); audited like every CV."""
+    context = await _context(request, application_id)
+    application = await application_view.application(application_id)
+    if not application["cv_file"]:
+        raise NotFound("No CV was sent with this application.")
+    download = await profiles.cv_for_staff(cv_id=application["cv_file"],
+                                           actor=context["current_staff"].email,
+                                           ip=client_ip(request), clock=request.app.state.clock)
+    return File(path=download.path, filename=download.display_name,
+                media_type=download.content_type, content_disposition_type="attachment",
+                headers={"x-content-type-options": "nosniff",
+                         "cache-control": "private, no-store"})
+
+
+ROUTES = [detail, move, reject, withdraw, hire, reopen, cv]

@@ -232,3 +232,26 @@ async def test_no_page_shows_eeo_self_identification(app):
         bad = await browser.submit(f"/backoffice/applications/{application['id']}/reject",
                                    {"reason": ""})
         assert bad.status_code == 422 and SENTINEL not in bad.text
+
+
+async def test_the_hiring_team_downloads_the_cv_sent_with_an_application(app):
+    from domain.ports import SystemClock
+    from domain.profiles import service as profiles
+    from tests.unit.test_profile_rules import PDF_BYTES
+
+    w = await world(app)
+    for application, email in ((w["ax"], "ann@example.com"), (w["ay"], "bob@example.com")):
+        person_id = await fetchval("SELECT id FROM people WHERE email = $1", email)
+        sent = await profiles.upload_cv(person_id, filename="cv.pdf", data=PDF_BYTES,
+                                        clock=SystemClock())
+        await fetch("UPDATE applications SET cv_file = $2 WHERE id = $1",
+                    application["id"], sent["id"])
+    page = await w["hm"].get(f"/backoffice/applications/{w['ax']['id']}")
+    assert f"/backoffice/applications/{w['ax']['id']}/cv" in page.text
+    own = await w["hm"].get(f"/backoffice/applications/{w['ax']['id']}/cv")
+    assert own.status_code == 200 and own.content == PDF_BYTES
+    assert own.headers["content-disposition"].startswith("attachment")
+    other = await w["hm"].get(f"/backoffice/applications/{w['ay']['id']}/cv")
+    assert other.status_code == 404
+    assert await fetchval("SELECT count(*) FROM audit_entries "
+                          "WHERE action = 'staff.cv_downloaded' AND actor = 'hm@test.local'") == 1
