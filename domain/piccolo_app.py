@@ -11,6 +11,13 @@ from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Sup
 from domain.engagement.tables import EngagementEvent
 from domain.events.tables import Event, EventHost, EventMessage, Registration
 from domain.identity.tables import CandidateLogin, SocialIdentity
+from domain.interviews.tables import (
+    Interview,
+    InterviewPanelist,
+    InterviewSlot,
+    Scorecard,
+    ScorecardRating,
+)
 from domain.mail.tables import OutboundEmail
 from domain.outbox.tables import OutboxMessage
 from domain.people.tables import Person
@@ -64,6 +71,11 @@ TABLES = [
     Application,
     StageTransition,
     EeoSelfIdentification,
+    Interview,
+    InterviewSlot,
+    InterviewPanelist,
+    Scorecard,
+    ScorecardRating,
 ]
 
 APP_CONFIG = AppConfig(

@@ -24,6 +24,13 @@ from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Sup
 from domain.engagement.tables import EngagementEvent
 from domain.events.tables import Event, EventHost, EventMessage, Registration
 from domain.identity.tables import CandidateLogin, SocialIdentity
+from domain.interviews.tables import (
+    Interview,
+    InterviewPanelist,
+    InterviewSlot,
+    Scorecard,
+    ScorecardRating,
+)
 from domain.mail.tables import OutboundEmail
 from domain.outbox.tables import OutboxMessage
 from domain.people.tables import Person
@@ -127,6 +134,26 @@ REGISTRY: tuple[Rules, ...] = (
           ("gender", "race_ethnicity", "veteran", "disability", "created_at"),
           {"id": KEY, "application": "link to the application it was given with"},
           erase="keep"),
+    # Interview records belong to the application: kept and purged with it.
+    Rules(Interview, "application.person",
+          ("stage", "title", "status", "starts_at", "ends_at", "time_zone", "location",
+           "join_url", "duration_minutes", "created_at", "updated_at"),
+          {"id": KEY, "application": "link to the application it is for",
+           "sequence": "calendar update counter; says nothing about them",
+           "created_by": "the staff member who arranged it (staff data)"}, erase="keep"),
+    Rules(InterviewSlot, "interview.application.person", ("starts_at", "ends_at"),
+          {"id": KEY, "interview": "link to the interview"}, erase="keep"),
+    Rules(InterviewPanelist, None, (), {
+        "id": KEY, **_same("which staff member interviews; not about the candidate",
+                           "interview", "staff")}),
+    # Interviewers' assessments: disclosed on a data request (they are about the person),
+    # kept with the application for the retention period.
+    Rules(Scorecard, "application.person",
+          ("stage", "status", "recommendation", "notes", "created_at", "submitted_at"),
+          {"id": KEY, "application": "link to the application it assesses",
+           "author": "the interviewer (staff data)"}, erase="keep"),
+    Rules(ScorecardRating, "scorecard.application.person", ("attribute", "rating", "note"),
+          {"id": KEY, "scorecard": "link to the scorecard"}, erase="keep"),
     Rules(ConsentRecord, "person",
           ("purpose", "scope", "consent_text", "action", "method", "occurred_at", "ip",
            "user_agent"),

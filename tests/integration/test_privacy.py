@@ -112,7 +112,29 @@ async def apply_for_a_job(pid: int, marker: str) -> int:
                   application["id"], json.dumps({"q1": f"answer-{marker}"}))
     await execute("INSERT INTO eeo_self_identifications (application, gender, created_at) "
                   "VALUES ($1, $2, now())", application["id"], f"gender-{marker}")
+    await _interview_and_scorecard(application, marker)
     return int(application["id"])
+
+
+async def _interview_and_scorecard(application: dict, marker: str) -> None:
+    interviewer = await fetchval(
+        "INSERT INTO staff_users (email, full_name, roles, is_active, created_at) "
+        "VALUES ($1, 'Ivy Interviewer', ARRAY['recruiter'], true, now()) "
+        "ON CONFLICT (email) DO UPDATE SET full_name = EXCLUDED.full_name RETURNING id",
+        "interviewer@test.local")
+    interview = await fetchval(
+        "INSERT INTO interviews (application, stage, title, status, location, created_by, "
+        "created_at, updated_at) VALUES ($1, $2, $3, 'proposed', 'Room 1', "
+        "'interviewer@test.local', now(), now()) RETURNING id",
+        application["id"], application["stage"], f"interview-{marker}")
+    await execute("INSERT INTO interview_slots (interview, starts_at, ends_at) "
+                  "VALUES ($1, now(), now() + interval '1 hour')", interview)
+    scorecard = await fetchval(
+        "INSERT INTO scorecards (application, stage, author, status, recommendation, notes, "
+        "created_at) VALUES ($1, $2, $3, 'submitted', 'yes', $4, now()) RETURNING id",
+        application["id"], application["stage"], interviewer, f"notes-{marker}")
+    await execute("INSERT INTO scorecard_ratings (scorecard, attribute, rating, note) "
+                  "VALUES ($1, 'Python', 3, $2)", scorecard, f"rating-{marker}")
 
 
 async def _earlier_export(pid: int, now: datetime) -> None:
@@ -341,8 +363,9 @@ async def test_an_applicant_is_anonymised_and_their_application_kept_for_a_year(
     assert await fetchval("SELECT email FROM people WHERE id = $1", ann) == f"erased-{ann}@invalid"
     assert await fetchval("SELECT count(*) FROM profiles WHERE person = $1", ann) == 0
     kept = "SELECT (SELECT count(*) FROM applications) + (SELECT count(*) FROM " \
-           "stage_transitions) + (SELECT count(*) FROM eeo_self_identifications)"
-    assert await fetchval(kept) == 3
+           "stage_transitions) + (SELECT count(*) FROM eeo_self_identifications) + " \
+           "(SELECT count(*) FROM interviews) + (SELECT count(*) FROM scorecards)"
+    assert await fetchval(kept) == 5
 
     clock.current = datetime(2027, 9, 1, 23, 59, tzinfo=UTC)  # the last day it is kept
     assert await privacy.purge_retained(clock=clock) == 0
