@@ -84,7 +84,8 @@ def seed(args: argparse.Namespace) -> int:
     else:
         print(
             f"Loaded demo data: {summary.people} people, {summary.memberships} memberships, "
-            f"{summary.engagement_events} engagement events."
+            f"{summary.engagement_events} engagement events, {summary.requisitions} "
+            f"requisitions with {summary.applications} applications."
         )
     print_logins(get_settings().var_dir)
     return 0
@@ -93,14 +94,15 @@ def seed(args: argparse.Namespace) -> int:
 def print_logins(var_dir: Path) -> None:
     password = demo_password(var_dir)
     print("Demo back-office logins (password for all: " + password + "):")
-    for email in (
-        "recruiter@demo.local",
-        "admin@demo.local",
-        "hiring.manager@demo.local",
-        "host@demo.local",
-        "marketing@demo.local",
+    for email, what in (
+        ("recruiter@demo.local", "recruiter, on every demo requisition"),
+        ("admin@demo.local", "admin"),
+        ("hiring.manager@demo.local",
+         "hiring manager of Senior Backend Engineer and Frontend Engineer only"),
+        ("host@demo.local", "event host"),
+        ("marketing@demo.local", "marketing"),
     ):
-        print(f"  {email}")
+        print(f"  {email:<28} {what}")
 
 
 def users(args: argparse.Namespace) -> int:

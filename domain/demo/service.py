@@ -19,8 +19,11 @@ from domain.bootstrap import ensure_reference_data
 from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS
 from domain.db import connection, transaction
-from domain.demo import data
+from domain.demo import data, jobs_writer
 from domain.demo import events as demo_events
+from domain.demo import jobs as demo_jobs
+from domain.demo.jobs_data import JOBS
+from domain.pipeline.rules import JOB_PROCESSING
 from domain.ports import Clock
 
 COMPANY = "Acme"
@@ -48,6 +51,8 @@ class SeedSummary:
     emails: int = 0
     events: int = 0
     event_registrations: int = 0
+    requisitions: int = 0
+    applications: int = 0
     staff_emails: list[str] = field(default_factory=list)
 
 
@@ -73,12 +78,20 @@ async def seed_demo(
             community_ids={c.slug: c.id for c in communities},
             taken_slugs=await demo_events.taken_slugs(conn))
         plan.events.extend(hosted.engagement)
+        jobs = demo_jobs.plan_jobs(
+            seed=seed, now=now, stages=await jobs_writer.template_stages(conn),
+            people=[demo_jobs.Applicant(p.created, frozenset(p.communities))
+                    for p in plan.attendees])
         person_ids = await _write(conn, plan, text["id"])
         await demo_events.write(conn, hosted, person_ids)
+        job_text = await consent.current_text(JOB_PROCESSING)
+        await jobs_writer.write(conn, jobs, person_ids, job_text["id"])
         return SeedSummary(
-            True, len(plan.people), len(plan.memberships), len(plan.consents),
-            len(plan.events), len(plan.emails), len(hosted.events), len(hosted.registrations),
-            await _staff_present(conn),
+            True, len(plan.people), len(plan.memberships),
+            len(plan.consents) + len(jobs.applications),
+            len(plan.events) + jobs_writer.timeline_count(jobs),
+            len(plan.emails), len(hosted.events), len(hosted.registrations), len(jobs.jobs),
+            len(jobs.applications), await _staff_present(conn),
         )
 
 
@@ -96,8 +109,11 @@ async def _existing_summary(conn: Any) -> SeedSummary:
         "(SELECT count(DISTINCT h.event) FROM event_hosts h JOIN staff_users s "
         " ON s.id = h.staff WHERE s.email = $2 AND h.role = 'owner') AS events, "
         "(SELECT count(*) FROM event_registrations WHERE person IN (SELECT id FROM demo)) "
-        "AS event_registrations",
-        SOURCE, demo_events.HOST,
+        "AS event_registrations, "
+        "(SELECT count(*) FROM requisitions WHERE slug = ANY($3)) AS requisitions, "
+        "(SELECT count(*) FROM applications WHERE person IN (SELECT id FROM demo)) "
+        "AS applications",
+        SOURCE, demo_events.HOST, [job.slug for job in JOBS],
     )
     return SeedSummary(False, **dict(row), staff_emails=await _staff_present(conn))
 

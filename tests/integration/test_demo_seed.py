@@ -33,7 +33,9 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 PASSWORD = "demo-password-123"
 TABLES = ("people", "community_memberships", "consent_records", "engagement_events",
           "outbound_emails", "staff_users", "talent_communities", "consent_texts", "events",
-          "event_hosts", "event_registrations")
+          "event_hosts", "event_registrations", "requisitions", "requisition_stages",
+          "requisition_members", "applications", "stage_transitions",
+          "eeo_self_identifications")
 
 
 class FixedClock:
@@ -118,7 +120,9 @@ async def test_seed_creates_a_crm_of_the_expected_size(seeded):
     assert summary.created
     assert summary.people == 2000
     assert 2000 <= summary.memberships <= 3200
-    assert 2 * summary.memberships <= summary.consent_records <= 3 * summary.memberships
+    # Community ledgers (two or three entries a membership) plus one per application.
+    assert 2 * summary.memberships + summary.applications <= summary.consent_records <= \
+        3 * summary.memberships + summary.applications
     assert 14_000 <= summary.engagement_events <= 28_000  # about ten per person
     assert summary.memberships <= summary.emails <= 5 * summary.memberships
     assert summary.staff_emails == STAFF_EMAILS
@@ -132,6 +136,10 @@ async def test_seed_creates_a_crm_of_the_expected_size(seeded):
         summary.events, summary.event_registrations)
     assert summary.events == 9
     assert 450 <= summary.event_registrations <= 800
+    assert (counts["requisitions"], counts["applications"]) == (
+        summary.requisitions, summary.applications)
+    assert summary.requisitions == 7
+    assert 150 <= summary.applications <= 300
     assert elapsed < 20, f"seeding 2,000 people took {elapsed:.1f}s"
 
 
@@ -194,10 +202,10 @@ async def test_every_membership_has_a_consistent_consent_ledger(seeded):
         NOW,
     )
     assert broken == 0
-    texts = await fetch("SELECT DISTINCT consent_text, purpose FROM consent_records")
-    assert len(texts) == 1
-    assert texts[0]["consent_text"] is not None
-    assert texts[0]["purpose"] == "community_emails"
+    texts = await fetch("SELECT DISTINCT consent_text, purpose FROM consent_records "
+                        "ORDER BY purpose")
+    assert [row["purpose"] for row in texts] == ["community_emails", "job_processing"]
+    assert all(row["consent_text"] is not None for row in texts)
 
 
 async def test_engagement_happens_within_each_persons_life(seeded):
@@ -208,10 +216,9 @@ async def test_engagement_happens_within_each_persons_life(seeded):
     )
     assert outside == 0
     types = {row["type"] for row in await fetch("SELECT DISTINCT type FROM engagement_events")}
-    # Every type the demo uses has a timeline label; demo data has no uploaded files.
-    # nor pipeline decisions (the demo has no requisitions yet).
-    not_in_demo = {"cv_uploaded", "application_submitted", "application_stage_changed",
-                   "application_rejected", "application_withdrawn", "application_hired"}
+    # Every type the demo uses has a timeline label; demo data has no uploaded files
+    # nor interviews.
+    not_in_demo = {"cv_uploaded", "interview_scheduled", "interview_cancelled"}
     assert types == set(LABELS) - not_in_demo
     per_person = [row["n"] for row in await fetch(
         "SELECT count(e.id) AS n FROM people p "
@@ -406,6 +413,147 @@ async def test_host_sees_the_events_they_host(seeded):
     assert {row["status"] for row in upcoming} == {"draft", "published"}
 
 
+async def test_requisitions_open_on_hold_filled_and_draft(seeded):
+    rows = await fetch(
+        "SELECT r.*, (SELECT count(*) FROM applications a WHERE a.requisition = r.id) AS apps, "
+        "(SELECT count(*) FROM applications a WHERE a.requisition = r.id "
+        " AND a.status = 'hired') AS hired, (SELECT array_agg(s.name ORDER BY s.position) "
+        " FROM requisition_stages s WHERE s.requisition = r.id) AS stages "
+        "FROM requisitions r ORDER BY r.id")
+    by_status = {}
+    for row in rows:
+        by_status.setdefault(row["status"], []).append(row)
+    assert {k: len(v) for k, v in by_status.items()} == {"open": 4, "on_hold": 1,
+                                                         "closed": 1, "draft": 1}
+    assert len({row["team"] for row in rows}) >= 4
+    template = [row["name"] for row in await fetch(
+        "SELECT s.name FROM template_stages s JOIN stage_templates t ON t.id = s.template "
+        "WHERE t.name = 'Standard' ORDER BY s.position")]
+    for row in rows:
+        assert row["stages"] == template and row["template_name"] == "Standard"
+        # The hires are the openings taken; a requisition is closed as filled exactly then.
+        assert row["filled"] == row["hired"] <= row["openings"]
+        assert (row["status"] == "closed") == (row["filled"] == row["openings"])
+    [closed] = by_status["closed"]
+    assert (closed["close_reason"], closed["hired"]) == ("filled", 1)
+    assert closed["opened_at"] < closed["closed_at"] < NOW
+    assert await fetchval("SELECT max(at) FROM stage_transitions t JOIN applications a ON "
+                          "a.id = t.application WHERE a.requisition = $1 AND t.kind <> "
+                          "'rejected'", closed["id"]) == closed["closed_at"]
+    [draft] = by_status["draft"]
+    assert (draft["apps"], draft["opened_at"]) == (0, None)
+    assert all(row["apps"] >= 20 for row in rows if row["status"] != "draft")
+    assert sum(row["hired"] for row in rows) == 2
+    assert sum(bool(row["screening_questions"]) for row in rows) >= 3
+    teams = await fetch("SELECT s.email, m.role, count(*) AS n FROM requisition_members m "
+                        "JOIN staff_users s ON s.id = m.staff GROUP BY s.email, m.role")
+    assert {(row["email"], row["role"]): row["n"] for row in teams} == {
+        ("recruiter@demo.local", "recruiter"): 7,
+        ("hiring.manager@demo.local", "hiring_manager"): 2}
+
+
+async def test_stage_history_leads_to_where_each_application_is(seeded):
+    """Applied first, then one transition per action in time order, each from the stage
+    the previous one went to, ending where the application is now, with its status."""
+    rows = await fetch(
+        "SELECT a.id, a.stage, a.status, a.applied_at, a.stage_entered_at, a.last_action_at, "
+        "a.decided_at, a.rejection_reason, a.requisition, p.created_at AS person_created, "
+        "array_agg(t.kind ORDER BY t.at, t.id) AS kinds, "
+        "array_agg(t.from_stage ORDER BY t.at, t.id) AS froms, "
+        "array_agg(t.to_stage ORDER BY t.at, t.id) AS tos, "
+        "array_agg(t.at ORDER BY t.at, t.id) AS ats, "
+        "bool_and(s.requisition = a.requisition) AS own_stages "
+        "FROM applications a JOIN people p ON p.id = a.person "
+        "JOIN stage_transitions t ON t.application = a.id "
+        "JOIN requisition_stages s ON s.id = t.to_stage GROUP BY a.id, p.created_at")
+    assert len(rows) == await fetchval("SELECT count(*) FROM applications")
+    status_after = {"applied": "active", "moved": "active", "rejected": "rejected",
+                    "withdrawn": "withdrawn", "hired": "hired"}
+    for row in rows:
+        kinds, ats = row["kinds"], row["ats"]
+        assert kinds[0] == "applied" and row["froms"][0] is None, row
+        assert "applied" not in kinds[1:], row
+        assert ats[0] == row["applied_at"] > row["person_created"], row
+        assert ats == sorted(ats) and len(set(ats)) == len(ats), row
+        assert row["froms"][1:] == row["tos"][:-1], row
+        assert (row["tos"][-1], row["stage_entered_at"], row["last_action_at"]) == (
+            row["stage"], ats[-1], ats[-1]), row
+        assert status_after[kinds[-1]] == row["status"], row
+        assert not any(k in ("rejected", "withdrawn", "hired") for k in kinds[:-1]), row
+        assert (row["decided_at"] is None) == (row["status"] == "active"), row
+        assert (row["rejection_reason"] is not None) == (row["status"] == "rejected"), row
+        assert row["own_stages"] and ats[-1] < NOW, row
+    statuses = {row["status"] for row in rows}
+    assert statuses == {"active", "rejected", "withdrawn", "hired"}
+    stages = await fetch("SELECT s.kind, count(*) AS n FROM applications a JOIN "
+                         "requisition_stages s ON s.id = a.stage GROUP BY s.kind")
+    assert {row["kind"] for row in stages} >= {"applied", "screen", "interview", "offer",
+                                                "rejected", "hired"}
+
+
+async def test_pipeline_actions_are_audited_and_on_the_timelines(seeded):
+    transitions = await fetchval("SELECT count(*) FROM stage_transitions")
+    applications = await fetchval("SELECT count(*) FROM applications")
+    actions = await fetchval("SELECT count(*) FROM audit_entries "
+                             "WHERE action LIKE 'application.%'")
+    assert actions == transitions - applications  # applying is not a staff action
+    unaudited = await fetchval(
+        "SELECT count(*) FROM stage_transitions t WHERE t.kind <> 'applied' AND NOT EXISTS "
+        "(SELECT 1 FROM audit_entries e WHERE e.subject = 'application:' || t.application "
+        "AND e.action = 'application.' || t.kind AND e.occurred_at = t.at AND e.actor = t.by "
+        "AND (e.detail->>'to_stage')::int = t.to_stage)")
+    assert unaudited == 0
+    types = {"applied": "application_submitted", "moved": "application_stage_changed",
+             "rejected": "application_rejected", "withdrawn": "application_withdrawn",
+             "hired": "application_hired"}
+    for kind, event in types.items():
+        missing = await fetchval(
+            "SELECT count(*) FROM stage_transitions t JOIN applications a "
+            "ON a.id = t.application JOIN requisitions r ON r.id = a.requisition "
+            "WHERE t.kind = $1 AND NOT EXISTS (SELECT 1 FROM engagement_events g WHERE "
+            "g.person = a.person AND g.type = $2 AND g.occurred_at = t.at AND g.source = "
+            "'requisition:' || r.id AND g.payload->>'requisition' = r.title)", kind, event)
+        assert missing == 0, kind
+    assert await fetchval("SELECT count(*) FROM engagement_events WHERE type LIKE "
+                          "'application\\_%'") == transitions
+    # Rejections carry a reason from the managed list; candidates withdraw themselves.
+    assert await fetchval(
+        "SELECT count(*) FROM applications a JOIN rejection_reasons r "
+        "ON r.id = a.rejection_reason JOIN stage_transitions t ON t.application = a.id "
+        "AND t.kind = 'rejected' WHERE r.by = 'company' AND t.reason = r.label") == \
+        await fetchval("SELECT count(*) FROM applications WHERE status = 'rejected'")
+    assert await fetchval("SELECT count(*) FROM stage_transitions WHERE kind = 'withdrawn' "
+                          "AND by NOT LIKE 'person:%'") == 0
+    assert await fetchval(
+        "SELECT count(*) FROM applications a WHERE NOT EXISTS (SELECT 1 FROM consent_records c "
+        "JOIN requisitions r ON c.scope = 'requisition:' || r.slug WHERE r.id = a.requisition "
+        "AND c.person = a.person AND c.purpose = 'job_processing' AND c.action = 'given' "
+        "AND c.occurred_at = a.applied_at AND c.consent_text = a.consent_text)") == 0
+
+
+async def test_a_share_of_applicants_self_identified_with_a_plausible_mix(seeded):
+    applications = await fetchval("SELECT count(*) FROM applications")
+    rows = await fetch("SELECT e.gender, e.race_ethnicity, e.created_at, a.applied_at "
+                       "FROM eeo_self_identifications e JOIN applications a "
+                       "ON a.id = e.application")
+    assert 0.4 * applications <= len(rows) <= 0.8 * applications
+    assert all(row["created_at"] == row["applied_at"] for row in rows)
+    genders = {row["gender"] for row in rows}
+    assert {"female", "male", "declined"} <= genders
+    assert len({row["race_ethnicity"] for row in rows}) >= 5
+
+
+async def test_the_hiring_manager_works_on_their_two_requisitions_only(seeded):
+    from domain.requisitions.access import may_work
+
+    manager = await authenticate(email="hiring.manager@demo.local", password=PASSWORD,
+                                 ip="127.0.0.1", clock=CLOCK)
+    assert manager is not None
+    ids = [row["id"] for row in await fetch("SELECT id FROM requisitions")]
+    workable = [i for i in ids if await may_work(manager, i)]
+    assert len(workable) == 2
+
+
 async def _people_fingerprint() -> list[tuple]:
     rows = await fetch("SELECT email, full_name, created_at FROM people ORDER BY email")
     return [tuple(row.values()) for row in rows]
@@ -418,10 +566,19 @@ async def _events_fingerprint() -> list[tuple]:
     return [tuple(row.values()) for row in rows]
 
 
+async def _jobs_fingerprint() -> list[tuple]:
+    rows = await fetch("SELECT r.slug, p.email, a.status, s.name, a.applied_at, "
+                       "a.last_action_at FROM applications a JOIN requisitions r "
+                       "ON r.id = a.requisition JOIN people p ON p.id = a.person "
+                       "JOIN requisition_stages s ON s.id = a.stage ORDER BY r.slug, p.email")
+    return [tuple(row.values()) for row in rows]
+
+
 async def test_a_failed_seed_leaves_nothing_and_the_same_seed_gives_the_same_people(seeded):
     summary, _ = seeded
     expected = await _people_fingerprint()
     expected_events = await _events_fingerprint()
+    expected_jobs = await _jobs_fingerprint()
     async with fresh_database():
         with pytest.raises(Invalid):
             await seed_demo(clock=CLOCK, staff_password="too-short")
@@ -429,4 +586,5 @@ async def test_a_failed_seed_leaves_nothing_and_the_same_seed_gives_the_same_peo
         again = await seed_demo(clock=CLOCK, staff_password=PASSWORD)
         assert await _people_fingerprint() == expected
         assert await _events_fingerprint() == expected_events
+        assert await _jobs_fingerprint() == expected_jobs
     assert vars(again) == vars(summary)
