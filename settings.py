@@ -45,6 +45,8 @@ class Settings:
     demo_seed: bool = True
     cookie_secure: bool = False
     federal_contractor: bool = False
+    # EEO report: groups with fewer applicants than this are shown as "fewer than N".
+    eeo_min_group: int = 10
     # Candidate sign-in with a generic OIDC provider and/or GitHub (off unless configured).
     portal_oidc_issuer: str = ""
     portal_oidc_client_id: str = ""
@@ -209,6 +211,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         demo_seed=_flag(env.get("DEMO_SEED"), default=app_env != "production"),
         cookie_secure=_flag(env.get("COOKIE_SECURE"), default=base_url.startswith("https://")),
         federal_contractor=_flag(env.get("FEDERAL_CONTRACTOR"), default=False),
+        eeo_min_group=max(1, _int(env, "EEO_MIN_GROUP", 10)),
         missing=missing,
         **_social(env),
     )

@@ -14,6 +14,7 @@ from workers.emails import EmailRenderer
 from workers.mailer import SmtpMailer
 from workers.queue import ArqTaskQueue, redis_settings
 from workers.tasks import (
+    compliance,
     consent,
     event_attendance,
     event_integrity,
@@ -26,7 +27,7 @@ from workers.tasks import (
 
 # Each task module lists its TASKS and CRON_JOBS; a test checks names against these.
 TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance,
-                event_integrity]
+                event_integrity, compliance]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5

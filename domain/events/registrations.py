@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from domain.csv_safety import csv_line
 from domain.db import fetch
 from domain.events import history, queries
 
 STATUSES = ("registered", "offered", "waitlisted", "attended", "no_show", "cancelled")
 PAGE_SIZE = 50
-# Spreadsheet apps run cells starting with these as formulas (CSV injection, OWASP).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -71,11 +68,6 @@ async def status_counts(event_id: int) -> dict[str, int]:
     return counts
 
 
-def safe_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 async def export_csv(event_id: int, *, q: str = "", status: str = "") -> AsyncIterator[str]:
     """The filtered list as CSV, streamed in keyset batches so a 10,000-person event never
     sits in memory at once. One column per registration question."""
@@ -83,12 +75,12 @@ async def export_csv(event_id: int, *, q: str = "", status: str = "") -> AsyncIt
     questions = event["questions"] or []
     header = ["Name", "Email", "Status", "Registered at", "Source", "Checked in at",
               "Minutes attended", "No-shows (all events)"] + [q_["label"] for q_ in questions]
-    yield _line(header)
+    yield csv_line(header)
     after = 0
     while True:
         batch = await page(event_id, q=q, status=status, after=after, size=1000)
         for row in batch.rows:
-            yield _line([row["full_name"], row["email"], row["status"],
+            yield csv_line([row["full_name"], row["email"], row["status"],
                          row["created_at"].isoformat(timespec="seconds"), row["source"],
                          row["checked_in_at"].isoformat(timespec="seconds")
                          if row["checked_in_at"] else "",
@@ -98,12 +90,6 @@ async def export_csv(event_id: int, *, q: str = "", status: str = "") -> AsyncIt
         if batch.next_after is None:
             return
         after = batch.next_after
-
-
-def _line(cells: list) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow([safe_cell(cell) for cell in cells])
-    return buffer.getvalue()
 
 
 async def belongs_to(registration_id: int, event_id: int) -> bool:
