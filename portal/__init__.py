@@ -12,6 +12,7 @@ from portal.controllers import (
     event_tickets,
     events,
     home,
+    interviews,
     jobs,
     preferences,
     privacy,
@@ -21,7 +22,8 @@ from portal.controllers import (
 )
 
 CONTROLLERS = [home, communities, confirm, account, social, profile, privacy, preferences,
-               unsubscribe, event_links, event_news, event_tickets, events, jobs, applications]
+               unsubscribe, event_links, event_news, event_tickets, events, jobs, applications,
+               interviews]
 
 
 def create_router(*, middleware: list) -> Router:

@@ -15,6 +15,8 @@ from backoffice.controllers.pipeline import as_int, board_page
 from backoffice.requisition_pages import CAN_WORK, requisition_context
 from domain.accounts.permissions import Permission
 from domain.errors import Conflict, Invalid, NotFound
+from domain.interviews import queries as interview_queries
+from domain.interviews import scorecards
 from domain.people import queries as people
 from domain.pipeline import application_view, board, moves
 from domain.pipeline.moves import DECISION_KINDS
@@ -53,6 +55,9 @@ async def _detail(request: Request, application_id: int, *, errors: dict | None 
                      and s["id"] != application["stage"]],
         company_reasons=await board.reasons("company"),
         candidate_reasons=await board.reasons("candidate"),
+        # Interviews and scorecards sections (scorecards hide colleagues' until one submits).
+        interviews=await interview_queries.for_application(application_id),
+        scorecards=await scorecards.view(application_id, staff),
         errors=errors or {}, form=form or {}, notice=notice)
 
 

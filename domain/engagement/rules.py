@@ -22,6 +22,8 @@ LABELS: dict[str, str] = {
     "application_rejected": "Application rejected",
     "application_withdrawn": "Application withdrawn",
     "application_hired": "Hired",
+    "interview_scheduled": "Interview scheduled",
+    "interview_cancelled": "Interview cancelled",
     "replied": "Replied to an email",
     "profile_updated": "Updated their profile",
     "cv_uploaded": "Uploaded a CV",

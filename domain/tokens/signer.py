@@ -24,6 +24,7 @@ class Purpose(StrEnum):
     CHECKIN = "checkin"
     EVENT_REGISTRATION = "event-registration"
     EVENT_NEWS_OPTIN = "event-news-optin"
+    INTERVIEW_SCHEDULING = "interview-scheduling"
 
 
 MAX_AGE: dict[Purpose, timedelta] = {
@@ -38,6 +39,8 @@ MAX_AGE: dict[Purpose, timedelta] = {
     Purpose.EVENT_REGISTRATION: timedelta(days=400),
     # Double opt-in for event news asked for on a registration form: like a community.
     Purpose.EVENT_NEWS_OPTIN: timedelta(days=7),
+    # Offered slots are days or weeks ahead; past that the interview is long decided.
+    Purpose.INTERVIEW_SCHEDULING: timedelta(days=30),
 }
 
 
