@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bench import b1_http, b7_registration
+from bench import b1_http, b7_registration, b9_pipeline
 from bench.harness import Check, Context
 
 Benchmark = Callable[[Context], tuple[list[Check], dict[str, Any]]]
@@ -17,4 +17,5 @@ Benchmark = Callable[[Context], tuple[list[Check], dict[str, Any]]]
 BENCHMARKS: dict[str, Benchmark] = {
     "B1": b1_http.run,
     "B7": b7_registration.run,
+    "B9": b9_pipeline.run,
 }
