@@ -4,6 +4,7 @@ from litestar import Router
 
 from backoffice.controllers import (
     applications,
+    audit_log,
     auth,
     candidates,
     event_attendance,
@@ -13,18 +14,23 @@ from backoffice.controllers import (
     events,
     files,
     hiring_setup,
+    interviews,
     mail,
     pipeline,
     privacy,
+    reports,
+    requisition_metrics,
     requisition_stages,
     requisition_team,
     requisitions,
+    scorecards,
 )
 
 CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registrations,
                event_messages, event_checkin, event_attendance, requisitions,
                requisition_stages, requisition_team, hiring_setup,
-               pipeline, applications]
+               pipeline, applications, audit_log, reports, requisition_metrics,
+               interviews, scorecards]
 
 
 def create_router(*, middleware: list) -> Router:
