@@ -8,6 +8,7 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
@@ -35,7 +36,10 @@ class Application(Table, tablename="applications"):
     answers = JSONB(default={})
     knockout = Boolean(default=False)
     consent_text = ForeignKey(references=ConsentText, null=True, default=None)
-    cv_file = ForeignKey(references=CvFile, null=True, default=None)
+    # RESTRICT: a CV that is part of a kept hiring record can never vanish under it
+    # (erasure keeps such CVs: privacy registry `kept_while`).
+    cv_file = ForeignKey(references=CvFile, null=True, default=None,
+                         on_delete=OnDelete.restrict)
     rejection_reason = ForeignKey(references=RejectionReason, null=True, default=None)
     silver_medalist = Boolean(default=False)
     applied_at = Timestamptz()

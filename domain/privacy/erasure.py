@@ -40,6 +40,8 @@ def _paths(files: Files, keys: list[str]) -> list[Path]:
 async def _delete_rows(rules: Rules, person_id: int) -> list[Path]:
     assert rules.person_path is not None
     condition = owner_condition(rules.table, rules.person_path)
+    if rules.kept_while:
+        condition = f"({condition}) AND NOT ({rules.kept_while})"
     returning = f' RETURNING "{rules.files.column}" AS key' if rules.files else ""
     rows = await fetch(
         f'DELETE FROM "{rules.name}" WHERE {condition}{returning}',  # noqa: S608
@@ -139,8 +141,24 @@ async def purge_person(person_id: int, *, now: datetime,
         files += removed
     if remaining:
         return False, files
+    files += await _files_left(person_id)
     await delete_person(person_id)
     return True, files
+
+
+async def _files_left(person_id: int) -> list[Path]:
+    """Files of rows erasure kept for a retained record (`kept_while`): they go with the
+    person, whose delete cascades to the rows."""
+    paths: list[Path] = []
+    for rules in personal_tables():
+        if rules.files is None or not rules.kept_while:
+            continue
+        assert rules.person_path is not None
+        rows = await fetch(
+            f'SELECT "{rules.files.column}" AS key FROM "{rules.name}" '  # noqa: S608 registry constants
+            f"WHERE {owner_condition(rules.table, rules.person_path)}", person_id)
+        paths += _paths(rules.files, [row["key"] for row in rows])
+    return paths
 
 
 async def find_person(reference: str) -> dict | None:

@@ -70,6 +70,9 @@ class Rules:
     other: Mapping[str, str] = field(default_factory=dict)
     erase: str = "delete"
     files: Files | None = None
+    # erase="delete" rows matching this constant SQL predicate (over the table) stay: a
+    # record kept for the retention period still needs them. They go with the person.
+    kept_while: str = ""
 
     @property
     def name(self) -> str:
@@ -108,7 +111,10 @@ REGISTRY: tuple[Rules, ...] = (
            "replaced_at", "note"),
           {"id": KEY, "person": OWNER,
            "storage_key": "random file name on disk; the file itself is in the archive"},
-          files=Files("storage_key", CV_SUBDIR, exported=True)),
+          files=Files("storage_key", CV_SUBDIR, exported=True),
+          # The CV sent with an application is part of the hiring record (EEOC keeps
+          # "applications and other records having to do with hiring").
+          kept_while="EXISTS (SELECT 1 FROM applications a WHERE a.cv_file = cv_files.id)"),
     Rules(CommunityMembership, "person",
           ("community", "status", "interests", "requested_at", "confirmed_at", "left_at"),
           {"id": KEY, "person": OWNER}),

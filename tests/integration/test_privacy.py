@@ -355,8 +355,9 @@ async def test_an_applicant_is_anonymised_and_their_application_kept_for_a_year(
     ann = await populate("ann@example.com", "ann", community, clock)
     application = await apply_for_a_job(ann, "ann")
     last_action = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
-    await execute("UPDATE applications SET applied_at = $2, last_action_at = $2 "
-                  "WHERE id = $1", application, last_action)
+    cv = (await fetch("SELECT id, storage_key FROM cv_files WHERE person = $1", ann))[0]
+    await execute("UPDATE applications SET applied_at = $2, last_action_at = $2, "
+                  "cv_file = $3 WHERE id = $1", application, last_action, cv["id"])
     request_id = await privacy.erase_account(person_id=ann, clock=clock, queue=None)
     assert await fetchval("SELECT status FROM data_requests WHERE id = $1", request_id) \
         == "retained"
@@ -366,6 +367,9 @@ async def test_an_applicant_is_anonymised_and_their_application_kept_for_a_year(
            "stage_transitions) + (SELECT count(*) FROM eeo_self_identifications) + " \
            "(SELECT count(*) FROM interviews) + (SELECT count(*) FROM scorecards)"
     assert await fetchval(kept) == 5
+    # The CV sent with the application is part of the hiring record: kept, file included.
+    assert await fetchval("SELECT count(*) FROM cv_files WHERE id = $1", cv["id"]) == 1
+    assert (cv_dir() / cv["storage_key"]).exists()
 
     clock.current = datetime(2027, 9, 1, 23, 59, tzinfo=UTC)  # the last day it is kept
     assert await privacy.purge_retained(clock=clock) == 0
@@ -373,6 +377,7 @@ async def test_an_applicant_is_anonymised_and_their_application_kept_for_a_year(
     assert await privacy.purge_retained(clock=clock) == 1
     assert await fetchval(kept) == 0  # the history and self-identification go with it
     assert await fetchval("SELECT count(*) FROM people WHERE id = $1", ann) == 0
+    assert not (cv_dir() / cv["storage_key"]).exists()
 
 
 async def test_an_erasure_cancels_a_pending_export_and_its_build_backs_off(clock, community):
