@@ -22,6 +22,7 @@ from domain.accounts.permissions import Permission, permissions_for
 from domain.db import fetch
 from domain.events import service as events
 from domain.ports import SystemClock
+from domain.privacy import service as privacy
 from domain.profiles import service as profiles
 from tests.events_support import create_event, staff_browser
 from tests.fixtures import Browser, sign_in_candidate
@@ -97,7 +98,7 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/account/applications": (CANDIDATE, ("-",)),
     "/account/applications/{application_id:int}/withdraw": (CANDIDATE, ("A", "B")),
     "/account/data": (CANDIDATE, ("-",)),
-    "/account/data/exports/{export_id:int}": (CANDIDATE, ("missing",)),
+    "/account/data/exports/{export_id:int}": (CANDIDATE, ("A", "B", "missing")),
     "/account/delete": (CANDIDATE, ("-",)),
     "/account/consent": (CANDIDATE, ("-",)),
     "/account/preferences": (CANDIDATE, ("-",)),
@@ -236,7 +237,7 @@ async def _world(app, clock) -> World:
         browsers[name] = await staff_browser(app, f"{name}@test.local", roles)
         staff_ids[name] = (await fetch("SELECT id FROM staff_users WHERE email = $1",
                                        f"{name}@test.local"))[0]["id"]
-    people, cvs = {}, {}
+    people, cvs, exports = {}, {}, {}
     for owner in "AB":
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                    base_url="http://testserver")
@@ -244,6 +245,11 @@ async def _world(app, clock) -> World:
         people[owner] = await sign_in_candidate(candidate, f"cand-{owner.lower()}@example.com")
         cvs[owner] = (await profiles.upload_cv(people[owner], filename="cv.pdf", data=PDF_BYTES,
                                                clock=clock))["id"]
+        request = await privacy.request_export(person_id=people[owner], clock=SystemClock(),
+                                               queue=None)
+        await privacy.build_export(request, clock=SystemClock(), queue=None)
+        exports[owner] = (await fetch("SELECT id FROM data_exports WHERE person = $1",
+                                      people[owner]))[0]["id"]
     browsers["anonymous"] = Browser(httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                                       base_url="http://testserver"))
     requisitions, applications, interviews = {}, {}, {}
@@ -279,7 +285,7 @@ async def _world(app, clock) -> World:
         "template_id": {"-": template[0]["id"]}, "token": {"-": "not-a-real-token"},
         "key": {"missing": "no-such-message"}, "provider": {"-": "github"},
         "path": {"-": "no-such-page"}, "file_path": {"-": "css/talentloop.css"},
-        "stage": {"-": "applied"}, "export_id": {},
+        "stage": {"-": "applied"}, "export_id": exports,
     }
     return World(ids, browsers)
 
@@ -312,7 +318,7 @@ def test_the_policy_matches_the_route_guards(app):
 
 
 async def test_every_principal_gets_what_the_policy_says_on_every_get_route(app, world):
-    mismatches = []
+    mismatches, checked = [], 0
     for path in sorted(get_routes(app)):
         rule, owners = POLICY[path]
         event_slugs = path.startswith("/events/{slug")
@@ -322,6 +328,7 @@ async def test_every_principal_gets_what_the_policy_says_on_every_get_route(app,
             first = None
             for principal in PRINCIPALS:
                 response = await world.browsers[principal].get(url)
+                checked += 1
                 first = first or response.status_code
                 want = first if rule.kind == "uniform" else expected(principal, rule, owner)
                 got = response.status_code
@@ -331,3 +338,4 @@ async def test_every_principal_gets_what_the_policy_says_on_every_get_route(app,
                     mismatches.append(f"{principal:<11} {url:<60} want {want} got {got} "
                                       f"{location}")
     assert not mismatches, "\n" + "\n".join(mismatches)
+    assert checked >= len(PRINCIPALS) * len(POLICY)  # every principal, every route
