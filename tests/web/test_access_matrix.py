@@ -298,6 +298,11 @@ async def world(app, clock, community):
         await browser.client.aclose()
 
 
+def test_every_policy_entry_names_a_route_that_exists(app):
+    stale = sorted(set(POLICY) - get_routes(app))
+    assert not stale, f"policy entries for routes that no longer exist: {stale}"
+
+
 def test_every_get_route_has_a_policy(app):
     missing = sorted(get_routes(app) - set(POLICY))
     assert not missing, f"GET routes without an access policy in A1: {missing}"
