@@ -6,18 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from domain.db import fetch
-
-# (name, kind, candidate-facing label, late stage)
-STAGES = [
-    ("Applied", "applied", "Application received", False),
-    ("Screen", "screen", "Under review", False),
-    ("Interview", "interview", "Interviewing", False),
-    ("Final interview", "interview", "Interviewing", True),
-    ("Offer", "offer", "Offer", True),
-    ("Hired", "hired", "Hired", False),
-    ("Rejected", "rejected", "Not selected", False),
-    ("Withdrawn", "withdrawn", "Withdrawn", False),
-]
+from domain.requisitions.defaults import STANDARD_STAGES
 
 
 async def create_requisition(slug: str = "backend-engineer", *, status: str = "open",
@@ -35,7 +24,7 @@ async def create_requisition(slug: str = "backend-engineer", *, status: str = "o
         "1, 0, $5, '[]'::jsonb, 'Standard', $6, $6, $6) RETURNING *",
         slug, title, team, list(skills), status, now)
     requisition = rows[0]
-    for position, (name, kind, label, late) in enumerate(STAGES, start=1):
+    for position, (name, kind, label, late) in enumerate(STANDARD_STAGES, start=1):
         await fetch(
             "INSERT INTO requisition_stages (requisition, position, name, kind, "
             "candidate_label, late_stage, automation, scorecard_attributes) "
