@@ -19,6 +19,7 @@ from domain.interviews.tables import (
     ScorecardRating,
 )
 from domain.mail.tables import OutboundEmail
+from domain.offers.tables import Offer
 from domain.outbox.tables import OutboxMessage
 from domain.people.tables import Person
 from domain.pipeline.tables import Application, EeoSelfIdentification, StageTransition
@@ -76,6 +77,7 @@ TABLES = [
     InterviewPanelist,
     Scorecard,
     ScorecardRating,
+    Offer,
 ]
 
 APP_CONFIG = AppConfig(

@@ -32,6 +32,7 @@ from domain.interviews.tables import (
     ScorecardRating,
 )
 from domain.mail.tables import OutboundEmail
+from domain.offers.tables import Offer
 from domain.outbox.tables import OutboxMessage
 from domain.people.tables import Person
 from domain.pipeline.tables import Application, EeoSelfIdentification, StageTransition
@@ -160,6 +161,13 @@ REGISTRY: tuple[Rules, ...] = (
            "author": "the interviewer (staff data)"}, erase="keep"),
     Rules(ScorecardRating, "scorecard.application.person", ("attribute", "rating", "note"),
           {"id": KEY, "scorecard": "link to the scorecard"}, erase="keep"),
+    Rules(Offer, "application.person",
+          ("status", "title", "salary", "salary_currency", "salary_period", "start_date",
+           "expires_on", "letter", "sent_at", "responded_at", "decline_reason", "created_at",
+           "updated_at"),
+          {"id": KEY, "application": "link to the application it is for",
+           **_same("staff who prepared and approved it (staff data)", "created_by",
+                   "approved_by", "approved_at")}, erase="keep"),
     Rules(ConsentRecord, "person",
           ("purpose", "scope", "consent_text", "action", "method", "occurred_at", "ip",
            "user_agent"),

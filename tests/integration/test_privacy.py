@@ -135,6 +135,10 @@ async def _interview_and_scorecard(application: dict, marker: str) -> None:
         application["id"], application["stage"], interviewer, f"notes-{marker}")
     await execute("INSERT INTO scorecard_ratings (scorecard, attribute, rating, note) "
                   "VALUES ($1, 'Python', 3, $2)", scorecard, f"rating-{marker}")
+    await execute("INSERT INTO offers (application, status, title, letter, created_by, "
+                  "created_at, updated_at) VALUES ($1, 'draft', 'Offer', $2, "
+                  "'interviewer@test.local', now(), now())", application["id"],
+                  f"letter-{marker}")
 
 
 async def _earlier_export(pid: int, now: datetime) -> None:
@@ -365,8 +369,9 @@ async def test_an_applicant_is_anonymised_and_their_application_kept_for_a_year(
     assert await fetchval("SELECT count(*) FROM profiles WHERE person = $1", ann) == 0
     kept = "SELECT (SELECT count(*) FROM applications) + (SELECT count(*) FROM " \
            "stage_transitions) + (SELECT count(*) FROM eeo_self_identifications) + " \
-           "(SELECT count(*) FROM interviews) + (SELECT count(*) FROM scorecards)"
-    assert await fetchval(kept) == 5
+           "(SELECT count(*) FROM interviews) + (SELECT count(*) FROM scorecards) + " \
+           "(SELECT count(*) FROM offers)"
+    assert await fetchval(kept) == 6
     # The CV sent with the application is part of the hiring record: kept, file included.
     assert await fetchval("SELECT count(*) FROM cv_files WHERE id = $1", cv["id"]) == 1
     assert (cv_dir() / cv["storage_key"]).exists()
