@@ -10,8 +10,8 @@ from litestar.response import Redirect, Template
 
 from backoffice.requisition_pages import CAN_WORK, requisition_context
 from domain.errors import Invalid
-from domain.pipeline import board, bulk
-from domain.pipeline.moves import DECISION_KINDS
+from domain.pipeline import board, bulk, silver
+from domain.pipeline.moves import DECISION_KINDS, reason_label
 from web_common import page
 
 STATUS_LABELS = {"active": "Active", "rejected": "Rejected", "withdrawn": "Withdrawn",
@@ -30,7 +30,7 @@ def _list_url(requisition_id: int, **params: object) -> str:
     return f"/backoffice/requisitions/{requisition_id}/pipeline{query}"
 
 
-def _notice(did: str, done: int, skipped: int, foreign: int) -> str:
+def _notice(did: str, done: int, skipped: int, foreign: int, marked: int = 0) -> str:
     if did not in BULK_VERBS:
         return ""
     parts = [f"{done} application{'s' if done != 1 else ''} {BULK_VERBS[did]}."]
@@ -38,6 +38,8 @@ def _notice(did: str, done: int, skipped: int, foreign: int) -> str:
         parts.append(f"{skipped} left as they were (already decided or already there).")
     if foreign:
         parts.append(f"{foreign} ignored: not in this requisition.")
+    if marked:
+        parts.append(f"{marked} marked silver medalist{'s' if marked != 1 else ''}.")
     return " ".join(parts)
 
 
@@ -69,11 +71,12 @@ async def index(request: Request, requisition_id: FromPath[int], stage: FromQuer
                 status: FromQuery[str] = "", q: FromQuery[str] = "",
                 after: FromQuery[str] = "", did: FromQuery[str] = "",
                 done: FromQuery[str] = "", skipped: FromQuery[str] = "",
-                foreign: FromQuery[str] = "") -> Template:
+                foreign: FromQuery[str] = "", marked: FromQuery[str] = "") -> Template:
     return await _list_page(
         request, requisition_id, stage=as_int(stage),
         status=status if status in STATUS_LABELS else "", q=q, after=as_int(after) or 0,
-        notice=_notice(did, as_int(done) or 0, as_int(skipped) or 0, as_int(foreign) or 0))
+        notice=_notice(did, as_int(done) or 0, as_int(skipped) or 0, as_int(foreign) or 0,
+                       as_int(marked) or 0))
 
 
 @post("/requisitions/{requisition_id:int}/pipeline/bulk", name="backoffice.pipeline.bulk",
@@ -86,13 +89,24 @@ async def bulk_action(request: Request, requisition_id: FromPath[int]) -> Templa
     values = {"action": action, "to_stage": str(form.get("to_stage", "")),
               "reason": str(form.get("reason", "")), "note": str(form.get("note", ""))[:1000]}
     by, clock = context["current_staff"].email, request.app.state.clock
+    marked: list[int] = []
     try:
         if action == "move":
             result = await bulk.move(requisition_id, ids, as_int(values["to_stage"]) or 0,
                                      by=by, clock=clock)
         elif action == "reject":
-            result = await bulk.reject(requisition_id, ids, as_int(values["reason"]),
-                                       by=by, note=values["note"], clock=clock)
+            if not form.get("confirmed"):
+                # A preview step before a reject that would also mark silver medalists,
+                # so the recruiter sees each sentence and can untick (works without JS).
+                reason = await reason_label(as_int(values["reason"]), "company")
+                found = await silver.candidates(requisition_id, ids)
+                if found:
+                    return page(request, "backoffice/pipeline/reject_preview.html",
+                                **context, ids=ids, form=values, reason_text=reason,
+                                silver=found)
+            result, marked = await silver.reject_many(
+                requisition_id, ids, as_int(values["reason"]), by=by, note=values["note"],
+                clock=clock, ticked=[n for n in map(as_int, form.getall("silver", [])) if n])
         else:
             raise Invalid("Choose what to do with the selection.",
                           {"action": "Choose move or reject."})
@@ -102,7 +116,9 @@ async def bulk_action(request: Request, requisition_id: FromPath[int]) -> Templa
                                 form={**values, "ids": ids}, status_code=422)
     return Redirect(_list_url(requisition_id, did=action, done=str(len(result.done)),
                               skipped=str(len(result.skipped)),
-                              foreign=str(len(result.foreign))), status_code=303)
+                              foreign=str(len(result.foreign)),
+                              marked=str(len(marked)) if marked else ""),
+                    status_code=303)
 
 
 @get("/requisitions/{requisition_id:int}/board", name="backoffice.pipeline.board",

@@ -19,7 +19,9 @@ from backoffice.requisition_forms import (
     with_blank_question,
 )
 from backoffice.requisition_pages import CAN_MANAGE_ALL, CAN_WORK, requisition_context
+from domain.accounts.permissions import Permission
 from domain.errors import Conflict, Invalid
+from domain.pipeline import silver_matches
 from domain.profiles.rules import JOB_FUNCTIONS, SENIORITIES
 from domain.profiles.service import skill_index
 from domain.requisitions import access, queries, rules, service
@@ -123,7 +125,11 @@ async def _overview(request: Request, requisition_id: int, *, notice: str = "",
                 close_reasons=list(rules.CLOSE_REASONS.items()),
                 remote_policies=rules.REMOTE_POLICIES,
                 employment_types=rules.EMPLOYMENT_TYPES,
-                seniorities=dict(SENIORITIES), job_functions=dict(JOB_FUNCTIONS))
+                seniorities=dict(SENIORITIES), job_functions=dict(JOB_FUNCTIONS),
+                # Listed first; hiring managers get names only (no candidate pages).
+                silver_medalists=await silver_matches.for_requisition(requisition_id),
+                skill_names=names, candidate_links=context["current_staff"].can(
+                    Permission.CANDIDATES_VIEW))
 
 
 @get("/requisitions/{requisition_id:int}", name="backoffice.requisitions.detail",
