@@ -16,6 +16,7 @@ from backoffice.controllers import (
     hiring_setup,
     interviews,
     mail,
+    offers,
     pipeline,
     privacy,
     reports,
@@ -30,7 +31,7 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                event_messages, event_checkin, event_attendance, requisitions,
                requisition_stages, requisition_team, hiring_setup,
                pipeline, applications, audit_log, reports, requisition_metrics,
-               interviews, scorecards]
+               interviews, scorecards, offers]
 
 
 def create_router(*, middleware: list) -> Router:

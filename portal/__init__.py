@@ -14,6 +14,7 @@ from portal.controllers import (
     home,
     interviews,
     jobs,
+    offers,
     preferences,
     privacy,
     profile,
@@ -23,7 +24,7 @@ from portal.controllers import (
 
 CONTROLLERS = [home, communities, confirm, account, social, profile, privacy, preferences,
                unsubscribe, event_links, event_news, event_tickets, events, jobs, applications,
-               interviews]
+               interviews, offers]
 
 
 def create_router(*, middleware: list) -> Router:

@@ -14,6 +14,7 @@ from domain.events import emails as events_emails
 from domain.events import messaging as events_messaging
 from domain.identity import emails as identity_emails
 from domain.interviews import emails as interview_emails
+from domain.offers import emails as offer_emails
 from domain.pipeline import emails as pipeline_emails
 from domain.ports import Clock
 from domain.preferences import emails as preferences_emails
@@ -28,6 +29,7 @@ BUILDERS: dict[str, ContextBuilder] = {
     **events_messaging.EMAIL_CONTEXTS,
     **identity_emails.EMAIL_CONTEXTS,
     **interview_emails.EMAIL_CONTEXTS,
+    **offer_emails.EMAIL_CONTEXTS,
     **pipeline_emails.EMAIL_CONTEXTS,
     **preferences_emails.EMAIL_CONTEXTS,
     **privacy_emails.EMAIL_CONTEXTS,

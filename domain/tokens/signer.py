@@ -25,6 +25,7 @@ class Purpose(StrEnum):
     EVENT_REGISTRATION = "event-registration"
     EVENT_NEWS_OPTIN = "event-news-optin"
     INTERVIEW_SCHEDULING = "interview-scheduling"
+    OFFER_RESPONSE = "offer-response"
 
 
 MAX_AGE: dict[Purpose, timedelta] = {
@@ -41,6 +42,8 @@ MAX_AGE: dict[Purpose, timedelta] = {
     Purpose.EVENT_NEWS_OPTIN: timedelta(days=7),
     # Offered slots are days or weeks ahead; past that the interview is long decided.
     Purpose.INTERVIEW_SCHEDULING: timedelta(days=30),
+    # Response deadlines are weeks, not months; the offer's own deadline decides first.
+    Purpose.OFFER_RESPONSE: timedelta(days=60),
 }
 
 

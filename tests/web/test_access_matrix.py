@@ -117,6 +117,7 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/events/offers/{token:str}": (token(400), ("-",)),
     "/events/registrations/{token:str}": (token(400), ("-",)),
     "/interviews/{token:str}": (token(400), ("-",)),
+    "/offers/{token:str}": (token(400), ("-",)),
     # The API description is public (the API itself has its own auth).
     "/schema": (PUBLIC, ("-",)),
     "/schema/{path:str}": (token(404), ("-",)),
@@ -159,6 +160,7 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/applications/{application_id:int}/cv": (WORK, ("X", "Y")),
     "/backoffice/applications/{application_id:int}/interviews/new": (WORK, ("X", "Y")),
     "/backoffice/applications/{application_id:int}/scorecard": (WORK, ("X", "Y")),
+    "/backoffice/applications/{application_id:int}/offer": (WORK, ("X", "Y")),
     "/backoffice/interviews/{interview_id:int}/reschedule": (WORK, ("X", "Y")),
     "/backoffice/events": (HOST, ("-",)),
     "/backoffice/events/new": (HOST, ("-",)),

@@ -1,0 +1,30 @@
+"""Render contexts for offer emails (registered in domain.mail.contexts). The response
+link is minted at render time, so no raw token is ever stored."""
+
+from __future__ import annotations
+
+from domain.offers import links, queries
+from domain.people.rules import first_name
+from domain.ports import Clock
+
+# An email queued for one status and sent after it changed would mislead the candidate.
+_NEEDS_STATUS = {"offer_letter": "sent", "offer_withdrawn": "withdrawn"}
+
+
+async def offer_email_context(template: str, stored: dict, *, clock: Clock) -> dict:
+    offer = await queries.offer_view(int(stored["offer_id"]))
+    if offer["status"] != _NEEDS_STATUS[template]:
+        raise LookupError(f"the offer is {offer['status']} now; {template} not sent")
+    return {
+        "person_name": first_name(offer["full_name"]),
+        "job_title": offer["job_title"],
+        "offer_title": offer["title"],
+        "salary_text": offer["salary_text"],
+        "start_date": offer["start_date"].isoformat() if offer["start_date"] else "",
+        "expires_on": offer["expires_on"].isoformat() if offer["expires_on"] else "",
+        "letter": offer["letter"],
+        "response_url": links.response_url(offer["id"]) if template == "offer_letter" else "",
+    }
+
+
+EMAIL_CONTEXTS = dict.fromkeys(("offer_letter", "offer_withdrawn"), offer_email_context)
