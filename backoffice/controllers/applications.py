@@ -17,14 +17,16 @@ from domain.accounts.permissions import Permission
 from domain.errors import Conflict, Invalid, NotFound
 from domain.interviews import queries as interview_queries
 from domain.interviews import scorecards
+from domain.offers import queries as offer_queries
 from domain.people import queries as people
-from domain.pipeline import application_view, board, moves
+from domain.pipeline import application_view, board, moves, silver
 from domain.pipeline.moves import DECISION_KINDS
 from domain.profiles import service as profiles
 from web_common import client_ip, page
 
 NOTICES = {"moved": "Moved.", "rejected": "Rejected.", "withdrawn": "Recorded as withdrawn.",
-           "hired": "Hired.", "reopened": "Reopened at the first stage."}
+           "hired": "Hired.", "reopened": "Reopened at the first stage.",
+           "silver": "Rejected, and marked a silver medalist."}
 
 
 async def _context(request: Request, application_id: int) -> dict:
@@ -55,9 +57,15 @@ async def _detail(request: Request, application_id: int, *, errors: dict | None 
                      and s["id"] != application["stage"]],
         company_reasons=await board.reasons("company"),
         candidate_reasons=await board.reasons("candidate"),
+        # What rejecting would do: the silver-medalist sentence and its checkbox.
+        silver=await silver.candidates(application["requisition"], [application_id])
+        if application["status"] == "active" else [],
+        # After a refused reject, keep the recruiter's untick instead of re-ticking.
+        silver_ticked=(form or {}).get("silver"),
         # Interviews and scorecards sections (scorecards hide colleagues' until one submits).
         interviews=await interview_queries.for_application(application_id),
         scorecards=await scorecards.view(application_id, staff),
+        offers=await offer_queries.for_application(application_id),
         errors=errors or {}, form=form or {}, notice=notice)
 
 
@@ -111,10 +119,13 @@ async def _decide(request: Request, application_id: int, what: str) -> Template 
     form = await request.form()
     values = {key: str(form.get(key, ""))[:1000] for key in ("reason", "note")}
     by, clock = context["current_staff"].email, request.app.state.clock
+    marked: list[int] = []
+    ticked = [n for n in map(as_int, form.getall("silver", [])) if n]
     try:
         if what == "rejected":
-            await moves.reject(application_id, as_int(values["reason"]), by=by,
-                               note=values["note"], clock=clock)
+            marked = await silver.reject_one(application_id, as_int(values["reason"]),
+                                             by=by, note=values["note"], clock=clock,
+                                             ticked=ticked)
         elif what == "withdrawn":
             await moves.withdraw_for_candidate(application_id, as_int(values["reason"]),
                                                by=by, note=values["note"], clock=clock)
@@ -127,9 +138,9 @@ async def _decide(request: Request, application_id: int, what: str) -> Template 
         errors = {f"{what}-{key}": message
                   for key, message in (getattr(exc, "errors", {}) or {}).items()}
         return await _detail(request, application_id, errors={"__all__": str(exc), **errors},
-                             form={"action": what, **values},
+                             form={"action": what, **values, "silver": ticked},
                              status_code=422 if isinstance(exc, Invalid) else 409)
-    return _done(application_id, what)
+    return _done(application_id, "silver" if marked else what)
 
 
 @post("/applications/{application_id:int}/reject", name="backoffice.applications.reject",

@@ -217,8 +217,9 @@ async def test_engagement_happens_within_each_persons_life(seeded):
     assert outside == 0
     types = {row["type"] for row in await fetch("SELECT DISTINCT type FROM engagement_events")}
     # Every type the demo uses has a timeline label; demo data has no uploaded files
-    # nor interviews.
-    not_in_demo = {"cv_uploaded", "interview_scheduled", "interview_cancelled"}
+    # nor interviews, nor offers, nor silver medalists.
+    not_in_demo = {"cv_uploaded", "interview_scheduled", "interview_cancelled",
+                   "offer_sent", "offer_accepted", "offer_declined", "silver_medalist"}
     assert types == set(LABELS) - not_in_demo
     per_person = [row["n"] for row in await fetch(
         "SELECT count(e.id) AS n FROM people p "
