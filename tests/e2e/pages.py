@@ -701,3 +701,280 @@ class SeatOfferPage(_PageObject):
         manage = RegistrationLinkPage(self.page)
         await expect(manage.status).to_have_text("You're registered. See you there!")
         return manage
+
+
+# -- jobs and the ATS: back office ------------------------------------------------------
+
+
+def _notice(page: Page, text: str | re.Pattern[str]) -> Locator:
+    """A one-line notice (role=status); the layout and some pages both show one."""
+    return page.get_by_role("status").filter(has_text=text).first
+
+
+class RequisitionFormPage(_PageObject):
+    """The new-requisition form (/backoffice/requisitions/new)."""
+
+    async def open(self) -> RequisitionFormPage:
+        await self.page.goto("/backoffice/requisitions/new")
+        await expect(self.heading("New requisition")).to_be_visible()
+        return self
+
+    async def create(self, *, title: str, template: str, team: str, locations: str,
+                     required_skills: str, description: str) -> RequisitionPage:
+        page = self.page
+        await page.get_by_role("textbox", name="Title", exact=True).fill(title)
+        await page.get_by_role("combobox", name="Hiring process").select_option(label=template)
+        await page.get_by_role("textbox", name="Team", exact=True).fill(team)
+        await page.get_by_role("textbox", name="Locations", exact=True).fill(locations)
+        await page.get_by_role("textbox", name="Required skills", exact=True) \
+            .fill(required_skills)
+        await page.get_by_role("textbox", name="Description", exact=True).fill(description)
+        await page.get_by_role("button", name="Create requisition").click()
+        await expect(self.heading(title)).to_be_visible()
+        await expect(_notice(page, "Requisition created as a draft.")).to_be_visible()
+        return RequisitionPage(page)
+
+
+class RequisitionPage(_PageObject):
+    """One requisition in the back office, its tabs and what they do."""
+
+    async def open(self, requisition_id: int, title: str) -> RequisitionPage:
+        await self.page.goto(f"/backoffice/requisitions/{requisition_id}")
+        await expect(self.heading(title)).to_be_visible()
+        return self
+
+    async def tab(self, name: str) -> None:
+        tabs = self.page.get_by_role("navigation", name="Requisition sections")
+        await tabs.get_by_role("link", name=name, exact=True).click()
+        await expect(tabs.get_by_role("link", name=name, exact=True)) \
+            .to_have_attribute("aria-current", "page")
+
+    async def open_for_applications(self) -> None:
+        await self.tab("Overview")
+        await self.page.get_by_role("button", name="Open", exact=True).click()
+        await expect(_notice(self.page, "Status changed.")).to_be_visible()
+        await expect(self.page.get_by_role("heading", name="Status: Open")).to_be_visible()
+
+    async def add_to_team(self, email: str, name: str, role: str) -> None:
+        await self.tab("Team")
+        await self.page.get_by_role("textbox", name="Staff email").fill(email)
+        await self.page.get_by_role("combobox", name="Role on this requisition") \
+            .select_option(label=role)
+        await self.page.get_by_role("button", name="Add to the team").click()
+        await expect(_notice(self.page, "Added to the hiring team.")).to_be_visible()
+        team = self.page.get_by_role("region", name="Hiring team")
+        await expect(team.get_by_role("listitem").filter(has_text=name)) \
+            .to_contain_text(email)
+
+    async def set_scorecard_attributes(self, stage: str, attributes: str) -> None:
+        await self.tab("Stages")
+        card = self.page.get_by_role("listitem").filter(has=self.page.get_by_role(
+            "heading", name=re.compile(r"^\d+\. " + re.escape(stage) + r"\b")))
+        await card.locator("summary").click()
+        await card.get_by_role("textbox", name="Scorecard attributes (separated by commas)") \
+            .fill(attributes)
+        await card.get_by_role("button", name="Save stage").click()
+        await expect(_notice(self.page, "Stage saved.")).to_be_visible()
+
+    async def open_application(self, name: str) -> ApplicationPage:
+        await self.tab("Pipeline")
+        await self.page.get_by_role("link", name=name, exact=True).click()
+        await expect(self.heading(name)).to_be_visible()
+        return ApplicationPage(self.page)
+
+
+class ApplicationPage(_PageObject):
+    """One application: actions, interviews, scorecards, offer, history, CRM timeline."""
+
+    async def open(self, application_id: int, name: str) -> ApplicationPage:
+        await self.page.goto(f"/backoffice/applications/{application_id}")
+        await expect(self.heading(name)).to_be_visible()
+        return self
+
+    def notice(self, text: str | re.Pattern[str]) -> Locator:
+        return _notice(self.page, text)
+
+    @property
+    def header(self) -> Locator:
+        return self.page.locator(".person-header__meta")
+
+    @property
+    def actions(self) -> Locator:
+        return self.page.get_by_role("region", name="Actions")
+
+    def timeline_entry(self, text: str | re.Pattern[str]) -> Locator:
+        return self.page.get_by_role("list", name=re.compile("^Timeline for ")) \
+            .get_by_role("listitem").filter(has_text=text)
+
+    @property
+    def cv_link(self) -> Locator:
+        return self.page.get_by_role("link", name=re.compile("^CV: "))
+
+    async def move_to(self, stage: str) -> None:
+        await self.actions.get_by_role("combobox", name="Move to").select_option(label=stage)
+        await self.actions.get_by_role("button", name="Move", exact=True).click()
+        await expect(self.notice("Moved.")).to_be_visible()
+        await expect(self.header).to_contain_text(stage)
+
+    @property
+    def silver_choice(self) -> Locator:
+        return self.actions.get_by_role("group", name="Silver medalists").get_by_role("checkbox")
+
+    async def reject(self, reason: str) -> None:
+        await self.actions.get_by_role("combobox", name="Rejection reason") \
+            .select_option(label=reason)
+        await self.actions.get_by_role("button", name="Reject", exact=True).click()
+
+    async def schedule_interview(self) -> InterviewFormPage:
+        await self.page.get_by_role("link", name="Schedule an interview").click()
+        await expect(self.heading("Schedule an interview")).to_be_visible()
+        return InterviewFormPage(self.page)
+
+    def interview(self, title: str) -> Locator:
+        return self.page.get_by_role("region", name="Interviews") \
+            .get_by_role("article", name=title)
+
+    async def offer(self) -> OfferFormPage:
+        await self.page.get_by_role("region", name="Offer", exact=True) \
+            .get_by_role("link", name=re.compile("^(Write an offer|Open the offer)$")).click()
+        await expect(self.heading(re.compile("^Offer"))).to_be_visible()
+        return OfferFormPage(self.page)
+
+
+class InterviewFormPage(_PageObject):
+    async def schedule(self, *, title: str, panel: Iterable[str], time_zone: str,
+                       location: str, starts: str) -> ApplicationPage:
+        """`panel`: the Interviewers boxes to tick (labels start with the person's name);
+        `starts`: a local wall-clock time for the datetime-local field (2027-01-20T10:00)."""
+        page = self.page
+        await page.get_by_role("textbox", name="Title", exact=True).fill(title)
+        interviewers = page.get_by_role("group", name=re.compile("^Interviewers"))
+        for name in panel:
+            await interviewers.get_by_role("checkbox", name=re.compile(
+                "^" + re.escape(name))).check()
+        await page.get_by_role("combobox", name="Time zone").select_option(label=time_zone)
+        await page.get_by_role("textbox", name="Location", exact=True).fill(location)
+        await page.get_by_role("radio", name=re.compile("^At a fixed time")).check()
+        await page.get_by_role("textbox", name="Fixed time", exact=True).fill(starts)
+        await page.get_by_role("button", name="Schedule", exact=True).click()
+        await expect(page.get_by_role("heading", name="Interviews")).to_be_visible()
+        return ApplicationPage(page)
+
+
+class ScorecardPage(_PageObject):
+    async def open(self, application_id: int, stage: str) -> ScorecardPage:
+        await self.page.goto(f"/backoffice/applications/{application_id}/scorecard")
+        await expect(self.heading(f"Scorecard: {stage}")).to_be_visible()
+        return self
+
+    async def submit(self, ratings: dict[str, str], recommendation: str, notes: str) -> None:
+        """`ratings`: attribute → the rating's label, e.g. "4 · Strong yes"."""
+        for attribute, rating in ratings.items():
+            await self.page.get_by_role("group", name=attribute, exact=True) \
+                .get_by_role("radio", name=rating, exact=True).check()
+        await self.page.get_by_role("combobox", name="Overall recommendation") \
+            .select_option(label=recommendation)
+        await self.page.get_by_role("textbox", name="Notes", exact=True).fill(notes)
+        await self.page.get_by_role("button", name="Submit", exact=True).click()
+        await expect(self.page.get_by_text("You submitted your scorecard")).to_be_visible()
+
+
+class OfferFormPage(_PageObject):
+    """The offer page of an application: write, submit, approve, send."""
+
+    async def open(self, application_id: int) -> OfferFormPage:
+        await self.page.goto(f"/backoffice/applications/{application_id}/offer")
+        await expect(self.heading(re.compile("^Offer"))).to_be_visible()
+        return self
+
+    def notice(self, text: str) -> Locator:
+        return _notice(self.page, text)
+
+    async def write(self, *, title: str, salary: str, currency: str, period: str,
+                    start_date: str, answer_by: str, letter: str) -> None:
+        page = self.page
+        await page.get_by_role("textbox", name="Position title").fill(title)
+        await page.get_by_role("textbox", name="Salary", exact=True).fill(salary)
+        await page.get_by_role("combobox", name="Currency").select_option(label=currency)
+        await page.get_by_role("combobox", name="Period").select_option(label=period)
+        await page.get_by_label(re.compile(r"^\s*Start date")).fill(start_date)
+        await page.get_by_label(re.compile(r"^\s*Answer by")).fill(answer_by)
+        await page.get_by_role("textbox", name="Offer letter").fill(letter)
+        await page.get_by_role("button", name="Save draft").click()
+        await expect(self.notice("Offer saved as a draft.")).to_be_visible()
+
+    async def act(self, button: str, notice: str) -> None:
+        await self.page.get_by_role("button", name=button, exact=True).click()
+        await expect(self.notice(notice)).to_be_visible()
+
+
+# -- jobs and the ATS: portal -----------------------------------------------------------
+
+
+class JobBoardPage(_PageObject):
+    async def open(self) -> JobBoardPage:
+        await self.page.goto("/jobs")
+        await expect(self.heading("Open jobs")).to_be_visible()
+        return self
+
+    async def open_job(self, title: str) -> JobApplyPage:
+        await self.page.get_by_role("link", name=title, exact=True).click()
+        await expect(self.heading(title)).to_be_visible()
+        await self.page.get_by_role("link", name="Apply for this job").click()
+        await expect(self.heading(f"Apply for {title}")).to_be_visible()
+        return JobApplyPage(self.page)
+
+
+class JobApplyPage(_PageObject):
+    async def apply_as_guest(self, *, name: str, email: str, cv: tuple[str, bytes],
+                             consent_text: str) -> None:
+        form = self.page.get_by_role("region", name="Your application")
+        await form.get_by_role("textbox", name="Your name").fill(name)
+        await form.get_by_role("textbox", name="Email address").fill(email)
+        await form.get_by_label(re.compile(r"^\s*Your CV")).set_input_files(
+            {"name": cv[0], "mimeType": "application/pdf", "buffer": cv[1]})
+        await form.get_by_role("checkbox", name=consent_text, exact=True).check()
+        await form.get_by_role("button", name="Send my application").click()
+        await expect(_notice(self.page, "Your application for")).to_contain_text("is with us")
+
+    async def self_identify(self, answers: dict[str, str]) -> None:
+        """From the thank-you page: the voluntary survey, answers by field label."""
+        await self.page.get_by_role("link", name="Answer the survey").click()
+        await expect(self.heading("Voluntary self-identification")).to_be_visible()
+        for field, answer in answers.items():
+            await self.page.get_by_role("combobox", name=field, exact=True) \
+                .select_option(label=answer)
+        await self.page.get_by_role("button", name="Send my answers").click()
+        await expect(self.page.get_by_text("Thank you for answering the survey.")) \
+            .to_be_visible()
+
+
+class YourApplicationsPage(_PageObject):
+    async def open(self) -> YourApplicationsPage:
+        await self.page.goto("/account/applications")
+        await expect(self.heading("Your applications")).to_be_visible()
+        return self
+
+    def application(self, title: str) -> Locator:
+        return self.page.get_by_role("listitem").filter(
+            has=self.page.get_by_role("heading", name=title, exact=True))
+
+    async def expect_status(self, title: str, label: str) -> None:
+        await self.page.reload()
+        await expect(self.application(title).locator("p").filter(
+            has_text=re.compile(r"^\s*Status:"))).to_have_text(
+                re.compile(r"^\s*Status:\s*" + re.escape(label) + r"\s*$"))
+
+
+class OfferLinkPage(_PageObject):
+    """The offer a candidate opens from the offer email."""
+
+    async def open(self, url: str, title: str) -> OfferLinkPage:
+        await self.page.goto(url)
+        await expect(self.heading(title)).to_be_visible()
+        return self
+
+    async def accept(self) -> None:
+        await self.page.get_by_role("button", name="Accept the offer").click()
+        await expect(self.page.locator(".lead")).to_have_text(
+            re.compile("^You accepted this offer."))
