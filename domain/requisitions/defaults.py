@@ -20,6 +20,14 @@ STANDARD_STAGES = (
     ("Rejected", "rejected", "Not selected", False),
     ("Withdrawn", "withdrawn", "Withdrawn", False),
 )
+# What interviewers rate at each stage (1-4). Without attributes a scorecard has no ratings,
+# so nobody could ever reach the silver-medalist average; admins edit these per template
+# and requisitions per stage.
+SCORECARD_ATTRIBUTES = {
+    "Screen": ["Motivation", "Communication"],
+    "Interview": ["Skills for the role", "Problem solving", "Communication"],
+    "Final interview": ["Skills for the role", "Collaboration", "Growth potential"],
+}
 REJECTION_REASONS = (
     ("Not enough experience", "company"), ("Skills mismatch", "company"),
     ("Position filled", "company"), ("Other candidate chosen", "company"),
@@ -39,9 +47,10 @@ async def ensure_hiring_defaults(*, now: datetime) -> None:
                 await fetch(
                     "INSERT INTO template_stages (template, position, name, kind, "
                     "candidate_label, late_stage, automation, scorecard_attributes) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, ARRAY[]::varchar[])",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::varchar[])",
                     rows[0]["id"], position, name, kind, label, late,
-                    json.dumps({"email": "", "ask_scorecard": kind == "interview"}))
+                    json.dumps({"email": "", "ask_scorecard": kind == "interview"}),
+                    SCORECARD_ATTRIBUTES.get(name, []))
         await fetch(
             "INSERT INTO rejection_reasons (label, by, email_template, is_active, created_at) "
             "SELECT label, by, '', true, $3 FROM unnest($1::varchar[], $2::varchar[]) "

@@ -41,6 +41,10 @@ async def test_reference_data_is_there_once(app):
                                            "Final interview", "Offer", "Hired", "Rejected",
                                            "Withdrawn"]
     assert [s["late_stage"] for s in stages].count(True) == 2
+    # Interview stages come with attributes to rate, so scorecards (and the silver-medalist
+    # average) work on an unedited Standard requisition.
+    rated = {s["name"]: s["scorecard_attributes"] for s in stages if s["scorecard_attributes"]}
+    assert set(rated) == {"Screen", "Interview", "Final interview"}
     reasons = await fetch("SELECT label, by FROM rejection_reasons")
     assert len(reasons) == 8 and {"label": "Withdrew", "by": "candidate"} in reasons
 
