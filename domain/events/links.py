@@ -6,32 +6,23 @@ is idempotent in the registration's state machine, so a replay changes nothing.
 
 from __future__ import annotations
 
-from domain.errors import DomainError
-from domain.events import rules
-from domain.tokens.signer import Purpose, TokenError, new_nonce, sign, unsign
+from domain.tokens.links import LinkExpired, LinkInvalid, record_from, sign_record
+from domain.tokens.signer import Purpose
 from settings import get_settings
 
-
-class LinkInvalid(DomainError):
-    """Forged, tampered or expired link: maps to 400 (not a domain rule the person broke)."""
+__all__ = ["LinkExpired", "LinkInvalid", "manage_url", "offer_url", "registration_from_token",
+           "registration_signed_for", "registration_token", "sign_registration"]
+KIND = "registration"
 
 
 def sign_registration(purpose: Purpose, registration_id: int) -> str:
-    return sign(get_settings().secret_key, purpose, rules.subject(registration_id),
-                new_nonce())
+    return sign_record(purpose, KIND, registration_id)
 
 
 def registration_signed_for(purpose: Purpose, token: str, *, refusal: str) -> int:
     """The registration a genuine token of this purpose names; LinkInvalid(refusal) for
     forged, expired or other-purpose ones."""
-    try:
-        claims = unsign(get_settings().secret_key, purpose, token)
-    except TokenError as exc:
-        raise LinkInvalid(refusal) from exc
-    registration_id = rules.registration_id(claims.subject)
-    if not registration_id:
-        raise LinkInvalid(refusal)
-    return registration_id
+    return record_from(purpose, KIND, token, invalid=refusal)
 
 
 def registration_token(registration_id: int) -> str:

@@ -16,7 +16,8 @@ from domain.consent.rules import EVENT_EMAILS
 from domain.db import fetch, transaction
 from domain.errors import DomainError
 from domain.ports import Clock
-from domain.tokens.signer import Purpose, TokenError, TokenExpired, new_nonce, sign, unsign
+from domain.tokens.links import LinkExpired, LinkInvalid, record_from, sign_record
+from domain.tokens.signer import Purpose
 from settings import get_settings
 
 SCOPE = "all"
@@ -79,22 +80,17 @@ async def pending_confirm_url(person_id: int) -> str:
     """The confirmation link while a request waits for it, else ''."""
     if await _latest_action(person_id) != "requested":
         return ""
-    token = sign(get_settings().secret_key, Purpose.EVENT_NEWS_OPTIN, f"person:{person_id}",
-                 new_nonce())
+    token = sign_record(Purpose.EVENT_NEWS_OPTIN, "person", person_id)
     return f"{get_settings().base_url}/events/news/{token}"
 
 
 def person_from_token(token: str) -> int:
     try:
-        claims = unsign(get_settings().secret_key, Purpose.EVENT_NEWS_OPTIN, token)
-    except TokenExpired as exc:
+        return record_from(Purpose.EVENT_NEWS_OPTIN, "person", token, invalid="invalid")
+    except LinkExpired as exc:
         raise NewsLinkProblem("expired") from exc
-    except TokenError as exc:
+    except LinkInvalid as exc:
         raise NewsLinkProblem("invalid") from exc
-    prefix, _, raw = claims.subject.partition(":")
-    if prefix != "person" or not raw.isdigit():
-        raise NewsLinkProblem("invalid")
-    return int(raw)
 
 
 async def confirm(token: str, *, evidence: Evidence, clock: Clock) -> str:
