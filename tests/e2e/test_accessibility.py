@@ -326,3 +326,91 @@ async def test_requisition_and_hiring_setup_pages_are_accessible(page, live_serv
     await page.get_by_role("button", name="Create requisition").click()
     await page.wait_for_selector("[data-error-summary]")
     await assert_accessible(page, "/backoffice/requisitions/new (with errors)")
+
+
+async def _ats_world() -> dict:
+    """A requisition with an application that has a proposed interview (two slots), a
+    submitted scorecard-ready stage and a sent offer, written straight to the tables."""
+    from domain.db import fetch, fetchval
+    from tests.events_support import person
+    from tests.jobs_support import create_application, create_requisition
+
+    requisition = await create_requisition()
+    candidate = await person("ana@example.com", "Ana Applicant")
+    application = await create_application(requisition["id"], candidate, stage="Interview")
+    interview = await fetchval(
+        "INSERT INTO interviews (application, stage, title, status, time_zone, location, "
+        "duration_minutes, created_by, created_at, updated_at) VALUES ($1, $2, 'Technical "
+        "interview', 'proposed', 'Europe/Berlin', 'Room 1', 60, 'admin@test.local', now(), "
+        "now()) RETURNING id", application["id"], application["stage"])
+    await fetch("INSERT INTO interview_slots (interview, starts_at, ends_at) SELECT $1, "
+                "now() + (n || ' days')::interval, now() + (n || ' days')::interval "
+                "+ interval '1 hour' FROM generate_series(3, 4) AS n", interview)
+    offer = await fetchval(
+        "INSERT INTO offers (application, status, title, salary, salary_currency, "
+        "start_date, expires_on, letter, created_by, approved_by, created_at, updated_at, "
+        "sent_at) VALUES ($1, 'sent', 'Backend engineer', 70000, 'EUR', current_date + 60, "
+        "current_date + 14, 'We would love you to join.', 'a@test.local', 'b@test.local', "
+        "now(), now(), now()) RETURNING id", application["id"])
+    return {"requisition": requisition["id"], "application": application["id"],
+            "interview": interview, "offer": offer}
+
+
+async def test_job_and_ats_link_pages_are_accessible(page, live_server):
+    """The job board, the apply form with its errors, and the pages candidates reach from
+    interview, offer and event-news emails (real signed links)."""
+    from urllib.parse import urlsplit
+
+    from domain.consent import service as consent
+    from domain.consent.rules import EVENT_EMAILS
+    from domain.db import fetchval
+    from domain.events.news import pending_confirm_url
+    from domain.interviews.links import scheduling_url
+    from domain.offers.links import response_url
+    from domain.ports import SystemClock
+
+    world = await _ats_world()
+    for path in ("/jobs", "/jobs/backend-engineer", "/jobs/backend-engineer/apply"):
+        response = await page.goto(live_server.url(path))
+        assert response is not None and response.status == 200, path
+        await assert_accessible(page, path)
+    await page.get_by_role("button", name="Send my application").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, "/jobs/{slug}/apply (with errors)")
+    person_id = await fetchval("SELECT id FROM people WHERE email = 'ana@example.com'")
+    text = await consent.current_text(EVENT_EMAILS)
+    await consent.record(person_id=person_id, purpose=EVENT_EMAILS, scope="all",
+                         text_id=text["id"], action="requested", method="web_form",
+                         at=SystemClock().now())
+    links = {"/interviews/{token}": scheduling_url(world["interview"]),
+             "/offers/{token}": response_url(world["offer"]),
+             "/events/news/{token}": await pending_confirm_url(person_id)}
+    for name, url in links.items():
+        response = await page.goto(live_server.url(urlsplit(url).path))
+        assert response is not None and response.status == 200, name  # the real page
+        await assert_accessible(page, name)
+
+
+async def test_pipeline_and_compliance_pages_are_accessible(page, live_server):
+    """The pipeline list and board, an application with its interview, scorecard and
+    offer pages, and the admin audit log, EEO report and requisition metrics."""
+    from domain.accounts import service as accounts
+    from domain.ports import SystemClock
+
+    await accounts.create_user(email="admin@test.local", full_name="Ada Admin",
+                               roles=["admin"], password="a-long-admin-password",
+                               clock=SystemClock())
+    world = await _ats_world()
+    await sign_in_staff(page, live_server.base_url, "admin@test.local", "a-long-admin-password")
+    requisition, application = world["requisition"], world["application"]
+    for path in (f"/backoffice/requisitions/{requisition}/pipeline",
+                 f"/backoffice/requisitions/{requisition}/board",
+                 f"/backoffice/requisitions/{requisition}/metrics",
+                 f"/backoffice/applications/{application}",
+                 f"/backoffice/applications/{application}/interviews/new",
+                 f"/backoffice/applications/{application}/scorecard",
+                 f"/backoffice/applications/{application}/offer",
+                 "/backoffice/audit", "/backoffice/reports/eeo"):
+        response = await page.goto(live_server.url(path))
+        assert response is not None and response.status == 200, path
+        await assert_accessible(page, path)
