@@ -144,9 +144,8 @@ async def call_off(event_id: int, *, by: Staff, reason: str, clock: Clock,
                     "taken = (SELECT count(*) FROM event_registrations WHERE event = $1 "
                     "AND status = ANY($3::varchar[])), updated_at = $2 WHERE id = $1",
                     event_id, now, list(rules.SEAT_STATUSES))
-        for row in rows:
-            await _queue(row, "event_called_off", f"{row['id']}", now, queue,
-                         extra={"reason": reason[:1000]})
+        await _queue(rows, "event_called_off", "", now, queue,
+                     extra={"reason": reason[:1000]})
         await _audit("event.cancelled", event_id, by, now,
                      {"registrations": len(rows), "reason": reason[:1000]})
         return len(rows)
@@ -193,19 +192,21 @@ async def _email_holders(event_id: int, template: str, version: str, now: dateti
     rows = await fetch("SELECT r.id, r.person, p.email FROM event_registrations r "
                        "JOIN people p ON p.id = r.person WHERE r.event = $1 "
                        "AND r.status = ANY($2::varchar[])", event_id, list(rules.HOLDS_SEAT))
-    for row in rows:
-        await _queue(row, template, f"{row['id']}:{version}", now, queue)
+    await _queue(rows, template, version, now, queue)
 
 
-async def _queue(registration: dict, template: str, key: str, now: datetime,
+async def _queue(registrations: list[dict], template: str, version: str, now: datetime,
                  queue: TaskQueue | None, extra: dict | None = None) -> None:
-    """`registration` has id, person and email. The invitation's SEQUENCE is fixed now, at
-    the change, so a later email always carries a higher one than an earlier email."""
-    await mail.queue_email(
-        person_id=registration["person"], to=registration["email"], template=template,
-        context={"registration_id": registration["id"],
-                 "ics_sequence": calendar.sequence_at(now), **(extra or {})},
-        dedupe_key=f"{template}:{key}", now=now, queue=queue)
+    """One email per registration (id, person, email), queued in one batch. The
+    invitation's SEQUENCE is fixed now, at the change, so a later email always carries a
+    higher one than an earlier email."""
+    sequence = calendar.sequence_at(now)
+    await mail.queue_emails([
+        mail.Outgoing(row["person"], row["email"],
+                      {"registration_id": row["id"], "ics_sequence": sequence,
+                       **(extra or {})},
+                      f"{template}:{row['id']}" + (f":{version}" if version else ""))
+        for row in registrations], template=template, now=now, queue=queue)
 
 
 async def _audit(action: str, event_id: int, by: Staff, now: datetime, detail: dict) -> None:

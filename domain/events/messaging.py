@@ -88,15 +88,12 @@ async def send_message(event_id: int, *, audience: str, subject: str, body: str,
             "AND r.status = ANY($2::varchar[]) ORDER BY r.id",
             event_id, list(AUDIENCES[audience][1]))
         suppressed = await consent.suppressed_emails([row["email"] for row in recipients])
-        sent = 0
-        for row in recipients:
-            if row["email"] in suppressed:
-                continue
-            await mail.queue_email(
-                person_id=row["person"], to=row["email"], template="event_message",
-                context={"message_id": message_id, "registration_id": row["id"]},
-                dedupe_key=f"event_message:{message_id}:{row['id']}", now=now, queue=queue)
-            sent += 1
+        sent = await mail.queue_emails([
+            mail.Outgoing(row["person"], row["email"],
+                          {"message_id": message_id, "registration_id": row["id"]},
+                          f"event_message:{message_id}:{row['id']}")
+            for row in recipients if row["email"] not in suppressed],
+            template="event_message", now=now, queue=queue)
         await fetch("UPDATE event_messages SET recipients = $2 WHERE id = $1", message_id, sent)
         await audit.record(action="event.message_sent", at=now, actor=by.email,
                            subject=f"event:{event_id}",

@@ -81,13 +81,10 @@ async def _queue_window(reminder: str, after: datetime, until: datetime, now: da
 async def _queue_batch(rows: list[dict], reminder: str, now: datetime,
                        queue: TaskQueue | None) -> int:
     """One transaction per batch: its outbox rows are enqueued once it commits."""
-    queued = 0
     async with transaction():
-        for row in rows:
-            email_id = await mail.queue_email(
-                person_id=row["person"], to=row["email"], template=TEMPLATE,
-                context={"registration_id": row["id"], "reminder": reminder},
-                dedupe_key=row["dedupe_key"], now=now, queue=queue)
-            if email_id is not None:  # None: another run queued it first
-                queued += 1
-    return queued
+        # Keys another run queued first are skipped, so they do not count.
+        return await mail.queue_emails([
+            mail.Outgoing(row["person"], row["email"],
+                          {"registration_id": row["id"], "reminder": reminder},
+                          row["dedupe_key"]) for row in rows],
+            template=TEMPLATE, now=now, queue=queue)

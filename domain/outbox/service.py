@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from datetime import datetime
@@ -32,6 +33,23 @@ async def add(task: str, *args: Any, now: datetime, queue: TaskQueue | None) -> 
     if queue is not None:
         after_commit(lambda: _relay_committed(queue, outbox_id, task, args))
     return outbox_id
+
+
+async def add_many(task: str, args_list: list[tuple[Any, ...]], *, now: datetime,
+                   queue: TaskQueue | None) -> list[int]:
+    """`add` for many rows in one INSERT (a message to a whole audience)."""
+    if not args_list:
+        return []
+    rows = await fetch(
+        "INSERT INTO outbox_messages (task, args, created_at) "
+        "SELECT $1, a::jsonb, $3 FROM unnest($2::text[]) WITH ORDINALITY AS t(a, n) "
+        "ORDER BY n RETURNING id",
+        task, [json.dumps(list(args)) for args in args_list], now)
+    ids = [row["id"] for row in rows]
+    if queue is not None:
+        for outbox_id, args in zip(ids, args_list, strict=True):
+            after_commit(functools.partial(_relay_committed, queue, outbox_id, task, args))
+    return ids
 
 
 async def _relay_committed(queue: TaskQueue, outbox_id: int, task: str,
