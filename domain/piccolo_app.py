@@ -7,11 +7,15 @@ from piccolo.conf.apps import AppConfig
 from domain.accounts.tables import StaffUser
 from domain.audit.tables import AuditEntry
 from domain.communities.tables import CommunityMembership, TalentCommunity
+from domain.compliance.tables import RequisitionSearch
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
+from domain.dedupe.tables import DuplicateHint, PersonMerge
 from domain.engagement.tables import EngagementEvent
 from domain.events.tables import Event, EventHost, EventMessage, Registration
+from domain.hiring_emails.tables import HiringEmailTemplate
 from domain.identity.tables import CandidateLogin, SocialIdentity
 from domain.interviews.tables import (
+    AvailabilityRequest,
     Interview,
     InterviewPanelist,
     InterviewSlot,
@@ -21,8 +25,9 @@ from domain.interviews.tables import (
 from domain.mail.tables import OutboundEmail
 from domain.offers.tables import Offer
 from domain.outbox.tables import OutboxMessage
-from domain.people.tables import Person
+from domain.people.tables import Person, PersonTag
 from domain.pipeline.tables import Application, EeoSelfIdentification, StageTransition
+from domain.pools.tables import PoolMember, TalentPool
 from domain.preferences.tables import ContactPreferences
 from domain.privacy.tables import DataExport, DataRequest, LegalHold
 from domain.profiles.tables import CvFile, Profile, Skill
@@ -78,6 +83,14 @@ TABLES = [
     Scorecard,
     ScorecardRating,
     Offer,
+    PersonTag,
+    TalentPool,
+    PoolMember,
+    DuplicateHint,
+    PersonMerge,
+    HiringEmailTemplate,
+    AvailabilityRequest,
+    RequisitionSearch,
 ]
 
 APP_CONFIG = AppConfig(

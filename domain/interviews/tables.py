@@ -1,4 +1,5 @@
 from piccolo.columns import (
+    JSONB,
     ForeignKey,
     Integer,
     Serial,
@@ -31,6 +32,10 @@ class Interview(Table, tablename="interviews"):
     join_url = Varchar(length=500, default="")
     duration_minutes = Integer(default=60)
     sequence = Integer(default=0)
+    # Set once by the reminder sweep (24 h before) and the after-interview sweep that asks
+    # panelists for their scorecards: each happens exactly once per interview and time.
+    reminded_at = Timestamptz(null=True, default=None)
+    scorecards_requested_at = Timestamptz(null=True, default=None)
     created_by = Varchar(length=320)
     created_at = Timestamptz()
     updated_at = Timestamptz()
@@ -79,3 +84,20 @@ class ScorecardRating(Table, tablename="scorecard_ratings"):
     note = Text(default="")
 
     unique_scorecard_attribute = Unique(["scorecard", "attribute"])
+
+
+class AvailabilityRequest(Table, tablename="availability_requests"):
+    """We asked the candidate when they can interview (stage automation or by hand); they
+    answer through a signed link. windows: [{"starts_at": iso, "ends_at": iso}] in UTC.
+    status: requested → submitted | cancelled."""
+
+    id = Serial(primary_key=True)
+    application = ForeignKey(references=Application, null=False, index=True)
+    stage = ForeignKey(references=RequisitionStage, null=False)
+    status = Varchar(length=16, default="requested")
+    time_zone = Varchar(length=64, default="")
+    windows = JSONB(default=[])
+    note = Text(default="")
+    requested_by = Varchar(length=320)
+    requested_at = Timestamptz()
+    submitted_at = Timestamptz(null=True, default=None)

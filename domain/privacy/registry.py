@@ -20,11 +20,15 @@ from piccolo.table import Table
 from domain.accounts.tables import StaffUser
 from domain.audit.tables import AuditEntry
 from domain.communities.tables import CommunityMembership, TalentCommunity
+from domain.compliance.tables import RequisitionSearch
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
+from domain.dedupe.tables import DuplicateHint, PersonMerge
 from domain.engagement.tables import EngagementEvent
 from domain.events.tables import Event, EventHost, EventMessage, Registration
+from domain.hiring_emails.tables import HiringEmailTemplate
 from domain.identity.tables import CandidateLogin, SocialIdentity
 from domain.interviews.tables import (
+    AvailabilityRequest,
     Interview,
     InterviewPanelist,
     InterviewSlot,
@@ -34,8 +38,9 @@ from domain.interviews.tables import (
 from domain.mail.tables import OutboundEmail
 from domain.offers.tables import Offer
 from domain.outbox.tables import OutboxMessage
-from domain.people.tables import Person
+from domain.people.tables import Person, PersonTag
 from domain.pipeline.tables import Application, EeoSelfIdentification, StageTransition
+from domain.pools.tables import PoolMember, TalentPool
 from domain.preferences.tables import ContactPreferences
 from domain.privacy.tables import DataExport, DataRequest, LegalHold
 from domain.profiles.files import CV_SUBDIR
@@ -100,8 +105,26 @@ REFERENCE = "the same for everyone; the entries a person's rows point at are exp
 MECHANICS = "delivery mechanics (claims, retries, transport ids), not information about them"
 
 REGISTRY: tuple[Rules, ...] = (
-    Rules(Person, "id", ("email", "full_name", "source", "created_at", "updated_at"),
-          {"id": KEY}, erase="person"),
+    Rules(Person, "id", ("email", "full_name", "source", "phone", "linkedin", "created_at",
+                         "updated_at"),
+          {"id": KEY, "merged_into": "link to the record this one was merged into"},
+          erase="person"),
+    Rules(PersonTag, "person", ("tag", "added_at"),
+          {"id": KEY, "person": OWNER, "added_by": "the staff member who tagged (staff data)"}),
+    Rules(PoolMember, "person", ("pool", "stage", "source", "note", "added_at",
+                                 "stage_changed_at"),
+          {"id": KEY, "person": OWNER, "added_by": "the staff member who added them "
+                                                   "(staff data)"}),
+    Rules(DuplicateHint, "person", ("reason", "status", "found_at", "decided_at"),
+          {"id": KEY, "person": OWNER,
+           "other": "link to another record suspected to be the same human",
+           "decided_by": "the staff member who decided (staff data)"}),
+    Rules(PersonMerge, "kept", ("status", "merged_at", "undone_at"),
+          {"id": KEY, "kept": OWNER,
+           "merged": "the record folded into this one (its rows now belong to this person)",
+           "moved": "row ids repointed by the merge, kept for undo",
+           **_same("the staff member who merged or undid it (staff data)", "merged_by",
+                   "undone_by")}),
     Rules(Profile, "person",
           ("headline", "city", "country", "time_zone", "links", "skills", "unmatched_skills",
            "job_function", "seniority", "work_modes", "open_to_relocation",
@@ -147,7 +170,13 @@ REGISTRY: tuple[Rules, ...] = (
            "join_url", "duration_minutes", "created_at", "updated_at"),
           {"id": KEY, "application": "link to the application it is for",
            "sequence": "calendar update counter; says nothing about them",
+           **_same("when reminder and scorecard-request emails went out (mechanics)",
+                   "reminded_at", "scorecards_requested_at"),
            "created_by": "the staff member who arranged it (staff data)"}, erase="keep"),
+    Rules(AvailabilityRequest, "application.person",
+          ("stage", "status", "time_zone", "windows", "note", "requested_at", "submitted_at"),
+          {"id": KEY, "application": "link to the application it is for",
+           "requested_by": "the staff member who asked (staff data)"}, erase="keep"),
     Rules(InterviewSlot, "interview.application.person", ("starts_at", "ends_at"),
           {"id": KEY, "interview": "link to the interview"}, erase="keep"),
     Rules(InterviewPanelist, None, (), {
@@ -245,6 +274,18 @@ REGISTRY: tuple[Rules, ...] = (
     Rules(RejectionReason, None, (), {
         "id": KEY, **_same(REFERENCE, "label", "by", "email_template", "is_active",
                            "created_at")}),
+    Rules(HiringEmailTemplate, None, (), {
+        "id": KEY, **_same("hiring email configuration", "key", "name", "purpose", "subject",
+                           "body", "is_active", "updated_by", "created_at", "updated_at")}),
+    Rules(TalentPool, None, (), {
+        "id": KEY, **_same("pool configuration; members are in pool_members", "name",
+                           "description", "kind", "visibility", "owner", "job_function",
+                           "skills", "stages", "segment", "auto_key", "created_by",
+                           "created_at", "updated_at")}),
+    Rules(RequisitionSearch, None, (), {
+        "id": KEY, **_same("compliance record of a staff search (criteria and count), not "
+                           "about any one person", "requisition", "searched_by", "criteria",
+                           "result_count", "searched_at")}),
     Rules(ConsentText, None, (), {
         "id": KEY, **_same(REFERENCE, "purpose", "version", "body", "created_at")}),
     Rules(ConsentPolicy, None, (), {

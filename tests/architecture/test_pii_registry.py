@@ -28,13 +28,16 @@ def test_a_new_unclassified_column_fails(monkeypatch):
         source = Varchar()
         created_at = Varchar()
         updated_at = Varchar()
-        phone = Varchar()  # a new personal column nobody registered
+        phone = Varchar()
+        linkedin = Varchar()
+        merged_into = Varchar()
+        birthday = Varchar()  # a new personal column nobody registered
 
     patched = tuple(Rules(People, rules.person_path, rules.personal, rules.other, rules.erase)
                     if rules.name == "people" else rules for rules in REGISTRY)
     monkeypatch.setattr(registry, "REGISTRY", patched)
     tables = [People if t is Person else t for t in APP_CONFIG.table_classes]
-    assert registry.problems(tables)[0] == "people.phone is not classified"
+    assert registry.problems(tables)[0] == "people.birthday is not classified"
 
 
 def test_person_paths_must_end_at_people():

@@ -1,0 +1,1 @@
+"""One person, one record: likely-duplicate hints and recruiter-confirmed merges."""
