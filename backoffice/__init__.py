@@ -18,6 +18,7 @@ from backoffice.controllers import (
     mail,
     offers,
     pipeline,
+    pools,
     privacy,
     reports,
     requisition_metrics,
@@ -31,7 +32,7 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                event_messages, event_checkin, event_attendance, requisitions,
                requisition_stages, requisition_team, hiring_setup,
                pipeline, applications, audit_log, reports, requisition_metrics,
-               interviews, scorecards, offers]
+               interviews, scorecards, offers, pools]
 
 
 def create_router(*, middleware: list) -> Router:

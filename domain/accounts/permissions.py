@@ -20,6 +20,8 @@ class Permission(StrEnum):
     HIRING_SETUP = "admin:hiring:setup"
     # Read EEO self-identification, as counts only.
     EEO_REPORT = "compliance:eeo:report"
+    # Talent pools: see shared pools, create one's own, add people and move them on.
+    POOLS_WORK = "crm:pools:work"
 
 
 class Role(StrEnum):
@@ -35,13 +37,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.RECRUITER: frozenset({Permission.CANDIDATES_VIEW, Permission.MAIL_OUTBOX_VIEW,
                                Permission.EVENTS_HOST, Permission.EVENTS_ALL,
-                               Permission.REQUISITIONS_WORK, Permission.REQUISITIONS_ALL}),
+                               Permission.REQUISITIONS_WORK, Permission.REQUISITIONS_ALL,
+                               Permission.POOLS_WORK}),
     # Hiring managers see and act only on the requisitions they are members of
     # (domain.requisitions.access).
     Role.HIRING_MANAGER: frozenset({Permission.REQUISITIONS_WORK}),
     # Event hosts see only the events they host or co-host (domain.events.access).
     Role.EVENT_HOST: frozenset({Permission.EVENTS_HOST}),
-    Role.MARKETING: frozenset({Permission.MAIL_OUTBOX_VIEW}),
+    Role.MARKETING: frozenset({Permission.MAIL_OUTBOX_VIEW, Permission.POOLS_WORK}),
     # Counts by group per stage; never individuals, never anything a decision uses.
     Role.EEO_REPORTER: frozenset({Permission.EEO_REPORT}),
 }

@@ -23,6 +23,7 @@ LABELS: dict[str, str] = {
     "application_withdrawn": "Application withdrawn",
     "application_hired": "Hired",
     "silver_medalist": "Marked a silver medalist",
+    "pool_added": "Added to a talent pool",
     "interview_scheduled": "Interview scheduled",
     "interview_cancelled": "Interview cancelled",
     "offer_sent": "Offer sent",

@@ -24,19 +24,21 @@ from domain.pipeline.silver_rules import (
     qualifies,
     to_mark,
 )
-from domain.ports import Clock
+from domain.pools import rules as pool_rules
+from domain.pools import service as pools
+from domain.ports import Clock, TaskQueue
 
 # The average is the one `domain.interviews.scorecards.average` gives (every submitted
 # scorecard of the application, all stages, rounded to 2 places), computed per row here
 # so a bulk selection costs one query instead of one per application.
 _ROWS = (
-    "SELECT a.id, a.person, a.status, s.name AS stage_name, s.late_stage, "
+    "SELECT a.id, a.person, a.status, s.name AS stage_name, s.late_stage, r.job_function, "
     "coalesce(nullif(p.full_name, ''), p.email) AS name, "
     "(SELECT round(avg(r.rating)::numeric, 2) FROM scorecard_ratings r "
     " JOIN scorecards c ON c.id = r.scorecard "
     " WHERE c.application = a.id AND c.status = 'submitted') AS average "
     "FROM applications a JOIN requisition_stages s ON s.id = a.stage "
-    "JOIN people p ON p.id = a.person "
+    "JOIN requisitions r ON r.id = a.requisition JOIN people p ON p.id = a.person "
     "WHERE a.id = ANY($1::int[]) AND a.requisition = $2 ORDER BY a.id")
 
 
@@ -56,7 +58,8 @@ async def candidates(requisition_id: int, application_ids: list[int]) -> list[Si
     limit = await threshold(requisition_id)
     rows = await fetch(_ROWS, sorted(set(application_ids)), requisition_id)
     return [SilverCandidate(row["id"], row["person"], row["name"], row["stage_name"],
-                            float(row["average"]), limit)
+                            float(row["average"]), limit,
+                            pool_rules.silver_pool_name(row["job_function"]))
             for row in rows
             if qualifies(status=row["status"], late_stage=row["late_stage"],
                          average=None if row["average"] is None else float(row["average"]),
@@ -64,27 +67,30 @@ async def candidates(requisition_id: int, application_ids: list[int]) -> list[Si
 
 
 async def reject_one(application_id: int, reason_id: int | None, *, ticked: list[int],
-                     by: str, note: str = "", clock: Clock) -> list[int]:
+                     by: str, note: str = "", clock: Clock, notify: bool = True,
+                     queue: TaskQueue | None = None) -> list[int]:
     """`moves.reject`, then mark the application if ticked and still qualifying.
     Returns the ids marked."""
     async with transaction():
         requisition_id = await moves.requisition_of(application_id)
         await transitions.lock(requisition_id, [application_id])
         found = await candidates(requisition_id, [application_id])
-        await moves.reject(application_id, reason_id, by=by, note=note, clock=clock)
+        await moves.reject(application_id, reason_id, by=by, note=note, clock=clock,
+                           notify=notify, queue=queue)
         return await _mark(to_mark(found, ticked, [application_id]), by, clock.now())
 
 
 async def reject_many(requisition_id: int, ids: list[int], reason_id: int | None, *,
-                      ticked: list[int], by: str, note: str = "",
-                      clock: Clock) -> tuple[BulkResult, list[int]]:
+                      ticked: list[int], by: str, note: str = "", clock: Clock,
+                      notify: bool = True,
+                      queue: TaskQueue | None = None) -> tuple[BulkResult, list[int]]:
     """`bulk.reject` on exactly the selection, then mark the ticked qualifying ones."""
     async with transaction():
         # Locked in id order like bulk.reject itself, so the two never deadlock.
         await transitions.lock(requisition_id, sorted(set(ids)))
         found = await candidates(requisition_id, ids)
         result = await bulk.reject(requisition_id, ids, reason_id, by=by, note=note,
-                                   clock=clock)
+                                   clock=clock, notify=notify, queue=queue)
         return result, await _mark(to_mark(found, ticked, result.done), by, clock.now())
 
 
@@ -99,10 +105,11 @@ async def on_silver_medalist(application_id: int, *, stage_name: str, average: f
                              by: str, at: datetime) -> None:
     """The hook run once per new silver medalist, inside the rejecting transaction.
 
-    Today it records: the flag on the application, a `silver_medalist` event on the
-    person's timeline (requisition, function and skills, which is what talent pools and
-    nurture sequences will match on) and an audit entry. The talent-pool and campaign
-    issues add their steps here; nothing is added to any pool yet."""
+    It records the flag on the application, a `silver_medalist` event on the person's
+    timeline (requisition, function and skills) and an audit entry, and adds the person
+    to the shared silver-medalist pool of the requisition's job function (created on
+    first use, at the pool's "interested" stage). Enrolling them in a nurture sequence,
+    where their consent allows, is the campaigns context's step to add here."""
     rows = await fetch(
         "UPDATE applications a SET silver_medalist = true FROM requisitions r "
         "WHERE a.id = $1 AND r.id = a.requisition RETURNING a.person, r.id AS requisition, "
@@ -115,5 +122,11 @@ async def on_silver_medalist(application_id: int, *, stage_name: str, average: f
         "INSERT INTO engagement_events (person, type, occurred_at, source, payload) "
         "VALUES ($1, 'silver_medalist', $2, $3, $4::jsonb)",
         row["person"], at, f"requisition:{row['requisition']}", json.dumps(detail))
+    pool_id = await pools.silver_pool_for(row["job_function"], list(row["required_skills"]),
+                                          now=at)
+    await pools.add_people(pool_id, [row["person"]], stage=pool_rules.SILVER_STAGE,
+                           source=f"silver_medalist:application:{application_id}", by=by,
+                           at=at)
+    detail["pool_id"] = pool_id
     await audit.record(action="application.silver_medalist", at=at, actor=by,
                        subject=f"application:{application_id}", detail=detail)

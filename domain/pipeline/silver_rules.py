@@ -25,10 +25,12 @@ class SilverCandidate:
     stage_name: str
     average: float
     threshold: Decimal
+    pool_name: str = ""
 
     @property
     def sentence(self) -> str:
-        return (f"{self.name} will be marked a silver medalist: rejected at "
+        pool = f" and added to the talent pool “{self.pool_name}”" if self.pool_name else ""
+        return (f"{self.name} will be marked a silver medalist{pool}: rejected at "
                 f"{self.stage_name}, scorecard average {_figure(self.average)} ≥ "
                 f"{_figure(self.threshold)}")
 

@@ -352,8 +352,13 @@ async def _ats_world() -> dict:
         "sent_at) VALUES ($1, 'sent', 'Backend engineer', 70000, 'EUR', current_date + 60, "
         "current_date + 14, 'We would love you to join.', 'a@test.local', 'b@test.local', "
         "now(), now(), now()) RETURNING id", application["id"])
+    availability = await fetchval(
+        "INSERT INTO availability_requests (application, stage, status, time_zone, windows, "
+        "note, requested_by, requested_at) VALUES ($1, $2, 'requested', 'Europe/Berlin', "
+        "'[]'::jsonb, '', 'a@test.local', now()) RETURNING id", application["id"],
+        application["stage"])
     return {"requisition": requisition["id"], "application": application["id"],
-            "interview": interview, "offer": offer}
+            "interview": interview, "offer": offer, "availability": availability}
 
 
 async def test_job_and_ats_link_pages_are_accessible(page, live_server):
@@ -365,7 +370,7 @@ async def test_job_and_ats_link_pages_are_accessible(page, live_server):
     from domain.consent.rules import EVENT_EMAILS
     from domain.db import fetchval
     from domain.events.news import pending_confirm_url
-    from domain.interviews.links import scheduling_url
+    from domain.interviews.links import availability_url, scheduling_url
     from domain.offers.links import response_url
     from domain.ports import SystemClock
 
@@ -384,6 +389,7 @@ async def test_job_and_ats_link_pages_are_accessible(page, live_server):
                          at=SystemClock().now())
     links = {"/interviews/{token}": scheduling_url(world["interview"]),
              "/offers/{token}": response_url(world["offer"]),
+             "/interviews/availability/{token}": availability_url(world["availability"]),
              "/events/news/{token}": await pending_confirm_url(person_id)}
     for name, url in links.items():
         response = await page.goto(live_server.url(urlsplit(url).path))
@@ -414,3 +420,29 @@ async def test_pipeline_and_compliance_pages_are_accessible(page, live_server):
         response = await page.goto(live_server.url(path))
         assert response is not None and response.status == 200, path
         await assert_accessible(page, path)
+
+
+async def test_pool_pages_are_accessible(page, live_server):
+    """The pool list, the new-pool form with its errors, and a pool with members."""
+    from domain.accounts import service as accounts
+    from domain.pools import rules as pool_rules
+    from domain.pools import service as pools
+    from domain.ports import SystemClock
+    from tests.events_support import person
+
+    now = SystemClock().now()
+    staff = await accounts.create_user(email="rita@test.local", full_name="Rita Recruiter",
+                                       roles=["recruiter"], password="a-long-test-password",
+                                       clock=SystemClock())
+    pool = await pools.create(pool_rules.parse_pool({"name": "Backend folks"}),
+                              owner_id=staff.id, by=staff.email, now=now)
+    people = [await person(f"pooled{i}@example.com", f"Pooled {i}") for i in range(3)]
+    await pools.add_people(pool, people, source="manual", by=staff.email, at=now)
+    await sign_in_staff(page, live_server.base_url, "rita@test.local", "a-long-test-password")
+    for path in ("/backoffice/pools", "/backoffice/pools/new", f"/backoffice/pools/{pool}"):
+        response = await page.goto(live_server.url(path))
+        assert response is not None and response.status == 200, path
+        await assert_accessible(page, path)
+    await page.goto(live_server.url("/backoffice/pools/new"))
+    await page.get_by_role("button", name="Create pool").click()
+    await assert_accessible(page, "new pool with errors")

@@ -145,7 +145,8 @@ async def test_requisition_to_silver_medalist_and_hire(pages, live_server, recru
     await application.move_to("Final interview")
     await expect(application.silver_choice).to_be_checked()
     await expect(application.silver_choice).to_have_accessible_name(re.compile(
-        r"^Ada Lovelace will be marked a silver medalist: rejected at Final interview, "
+        r"^Ada Lovelace will be marked a silver medalist and added to the talent pool "
+        r"“Silver medalists — All functions”: rejected at Final interview, "
         r"scorecard average 4\.0 ≥ 3\.0"))
     await application.reject("Other candidate chosen")
     await expect(application.notice("Rejected, and marked a silver medalist.")).to_be_visible()
@@ -153,6 +154,12 @@ async def test_requisition_to_silver_medalist_and_hire(pages, live_server, recru
     await expect(application.header).to_contain_text("Rejected")
     assert await fetchval("SELECT silver_medalist FROM applications WHERE id = $1", ada)
     await ada_view.expect_status(TITLE, "Not selected")
+    # … and is in the silver-medalist pool, at its "Interested" stage.
+    await desk.goto("/backoffice/pools")
+    await desk.get_by_role("link", name="Silver medalists — All functions").click()
+    pooled = desk.get_by_role("row").filter(has_text="Ada Lovelace")
+    await expect(pooled).to_contain_text("Interested")
+    await expect(pooled).to_contain_text("Silver medalist")
 
     # Candidate 2 applies and goes to Offer.
     grace_form = await apply(pages, *GRACE, consent_text)

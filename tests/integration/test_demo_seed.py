@@ -219,7 +219,8 @@ async def test_engagement_happens_within_each_persons_life(seeded):
     # Every type the demo uses has a timeline label; demo data has no uploaded files
     # nor interviews, nor offers, nor silver medalists.
     not_in_demo = {"cv_uploaded", "interview_scheduled", "interview_cancelled",
-                   "offer_sent", "offer_accepted", "offer_declined", "silver_medalist"}
+                   "offer_sent", "offer_accepted", "offer_declined", "silver_medalist",
+                   "pool_added"}
     assert types == set(LABELS) - not_in_demo
     per_person = [row["n"] for row in await fetch(
         "SELECT count(e.id) AS n FROM people p "

@@ -39,7 +39,8 @@ async def test_late_stage_and_strong_average_is_marked_when_ticked(clock):
                           stage="Final interview", ratings=[3, 4, 3, 4], author=w["author"])
     found = await silver.candidates(w["requisition"], [ann])
     assert [c.sentence for c in found] == [
-        "Ann Smith will be marked a silver medalist: rejected at Final interview, "
+        "Ann Smith will be marked a silver medalist and added to the talent pool "
+        "“Silver medalists — Engineering”: rejected at Final interview, "
         "scorecard average 3.5 ≥ 3.0"]
     assert await silver.reject_one(ann, w["reason"], ticked=[ann], by="rec@corp.test",
                                    clock=clock) == [ann]

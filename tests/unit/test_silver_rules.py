@@ -41,6 +41,9 @@ def test_the_sentence_says_exactly_what_will_happen():
                                      "rejected at Final interview, scorecard average "
                                      "3.4 ≥ 3.0")
     assert "average 3.25 ≥ 3.5" in candidate(1, 3.25, Decimal("3.50")).sentence
+    pooled = SilverCandidate(1, 1, "Ann Smith", "Offer", 3.4, T, "Silver medalists — Data")
+    assert pooled.sentence.startswith("Ann Smith will be marked a silver medalist and added "
+                                      "to the talent pool “Silver medalists — Data”: ")
 
 
 def test_only_ticked_qualifying_and_rejected_ones_are_marked():

@@ -117,6 +117,7 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/events/offers/{token:str}": (token(400), ("-",)),
     "/events/registrations/{token:str}": (token(400), ("-",)),
     "/interviews/{token:str}": (token(400), ("-",)),
+    "/interviews/availability/{token:str}": (token(400), ("-",)),
     "/offers/{token:str}": (token(400), ("-",)),
     # The API description is public (the API itself has its own auth).
     "/schema": (PUBLIC, ("-",)),
@@ -134,6 +135,10 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/login": (Rule("public", signed_in="staff"), ("-",)),
     "/backoffice/candidates": (staff(P.CANDIDATES_VIEW), ("-",)),
     "/backoffice/candidates/{person_id:int}": (staff(P.CANDIDATES_VIEW), ("A", "missing")),
+    "/backoffice/candidates/duplicates": (staff(P.CANDIDATES_VIEW), ("-",)),
+    # Merging is a recruiter's decision: hiring managers may not even preview one.
+    "/backoffice/candidates/{person_id:int}/merge/{other_id:int}": (staff(P.REQUISITIONS_ALL),
+                                                                    ("missing",)),
     "/backoffice/files/cv/{cv_id:int}": (staff(P.CANDIDATES_VIEW), ("A", "missing")),
     "/backoffice/mail": (staff(P.MAIL_OUTBOX_VIEW), ("-",)),
     "/backoffice/mail/{key:str}": (staff(P.MAIL_OUTBOX_VIEW), ("missing",)),
@@ -142,6 +147,10 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/audit": (staff(P.STAFF_MANAGE), ("-",)),
     "/backoffice/audit.csv": (staff(P.STAFF_MANAGE), ("-",)),
     "/backoffice/reports/eeo": (staff(P.EEO_REPORT), ("-",)),
+    # Pools: "-" is a shared pool, "P" a private one of the recruiter's.
+    "/backoffice/pools": (staff(P.POOLS_WORK), ("-",)),
+    "/backoffice/pools/new": (staff(P.POOLS_WORK), ("-",)),
+    "/backoffice/pools/{pool_id:int}": (staff(P.POOLS_WORK, "pool"), ("-", "P", "missing")),
     "/backoffice/hiring-setup": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/reasons": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/templates/new": (staff(P.HIRING_SETUP), ("-",)),
@@ -207,6 +216,8 @@ def expected(principal: str, rule: Rule, owner: str) -> int:
         return rule.missing
     if rule.scope == "requisition" and P.REQUISITIONS_ALL not in granted:
         return 200 if principal == f"hm_{owner.lower()}" else 404
+    if rule.scope == "pool" and owner == "P":
+        return 200 if principal == "recruiter" else 404  # private: its owner only
     if rule.scope == "event" and P.EVENTS_ALL not in granted:
         return 200 if owner in ("-", "X") else 404  # the host hosts X only
     return 200
@@ -277,6 +288,12 @@ async def _world(app, clock) -> World:
             await fetch("INSERT INTO event_hosts (event, staff, role, created_at) "
                         "VALUES ($1, $2, 'owner', now())", event["id"], staff_ids["host"])
     await events.register("meetup-x", people["A"], clock=SystemClock(), queue=None)
+    pools = {}
+    for owner, visibility in (("-", "shared"), ("P", "private")):
+        pools[owner] = (await fetch(
+            "INSERT INTO talent_pools (name, visibility, owner, created_at, updated_at) "
+            "VALUES ($1, $2, $3, now(), now()) RETURNING id", f"Pool {owner}", visibility,
+            staff_ids["recruiter"]))[0]["id"]
     template = await fetch("SELECT id FROM stage_templates ORDER BY id LIMIT 1")
     ids: dict[str, dict[str, object]] = {
         "requisition_id": {k: v["id"] for k, v in requisitions.items()},
@@ -287,7 +304,7 @@ async def _world(app, clock) -> World:
         "template_id": {"-": template[0]["id"]}, "token": {"-": "not-a-real-token"},
         "key": {"missing": "no-such-message"}, "provider": {"-": "github"},
         "path": {"-": "no-such-page"}, "file_path": {"-": "css/talentloop.css"},
-        "stage": {"-": "applied"}, "export_id": exports,
+        "stage": {"-": "applied"}, "export_id": exports, "pool_id": pools,
     }
     return World(ids, browsers)
 

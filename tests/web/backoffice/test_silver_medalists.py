@@ -20,7 +20,9 @@ from tests.silver_support import applicant, staff_id
 
 pytestmark = pytest.mark.usefixtures("clean_state")
 
-ANN = ("Ann Smith will be marked a silver medalist: rejected at Final interview, "
+POOL = "added to the talent pool “Silver medalists — Engineering”"
+ANN = (f"Ann Smith will be marked a silver medalist and {POOL}: rejected at Final "
+       "interview, "
        "scorecard average 3.5 ≥ 3.0")
 
 
@@ -74,7 +76,7 @@ async def test_bulk_reject_previews_the_sentences_and_marks_exactly_the_ticked(a
                                                       ("reason", chosen), *selection])
     text = html.unescape(preview.text)
     assert preview.status_code == 200 and ANN in text
-    assert "Cy Young will be marked a silver medalist: rejected at Offer" in text
+    assert f"Cy Young will be marked a silver medalist and {POOL}: rejected at Offer" in text
     assert "Ed Early will be marked" not in text
     assert await fetchval("SELECT count(*) FROM applications WHERE status = 'rejected'") == 0
     done = await recruiter.submit(f"{base}/bulk", [

@@ -1,0 +1,116 @@
+"""Reading pools: the list a staff member may see, one pool's members page by page
+(keyset on when they were added), and the pools a person is in."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.db import fetch
+from domain.errors import Invalid, NotFound
+from domain.pools.rules import stage_label
+
+PAGE_SIZE = 50
+
+# Visible: shared pools, and private ones only for their owner (`tp.owner = $1`).
+
+
+@dataclass(frozen=True)
+class MembersPage:
+    rows: list[dict]
+    next_cursor: str | None
+
+
+async def visible_pools(staff_id: int) -> list[dict]:
+    return await fetch(
+        "SELECT tp.id, tp.name, tp.kind, tp.visibility, tp.job_function, tp.auto_key, "
+        "tp.updated_at, coalesce(s.email, '') AS owner_email, "
+        "(SELECT count(*) FROM pool_members m WHERE m.pool = tp.id) AS members "
+        "FROM talent_pools tp LEFT JOIN staff_users s ON s.id = tp.owner "
+        "WHERE (tp.visibility = 'shared' OR tp.owner = $1) "
+        "ORDER BY lower(tp.name)", staff_id)
+
+
+async def pool(pool_id: int, staff_id: int) -> dict:
+    """One pool, if this staff member may see it (a private pool of someone else → 404,
+    the same answer as a pool that does not exist)."""
+    rows = await fetch(
+        "SELECT tp.*, coalesce(s.email, '') AS owner_email FROM talent_pools tp "
+        "LEFT JOIN staff_users s ON s.id = tp.owner WHERE tp.id = $2 "
+        "AND (tp.visibility = 'shared' OR tp.owner = $1)",
+        staff_id, pool_id)
+    if not rows:
+        raise NotFound("No such pool.")
+    found = rows[0]
+    counts = {row["stage"]: row["n"] for row in await fetch(
+        "SELECT stage, count(*) AS n FROM pool_members WHERE pool = $1 GROUP BY stage",
+        pool_id)}
+    found["stage_counts"] = [(stage, stage_label(stage), counts.get(stage, 0))
+                             for stage in found["stages"]]
+    found["member_count"] = sum(counts.values())
+    return found
+
+
+def encode_cursor(added_at: datetime, member_id: int) -> str:
+    raw = f"{added_at.isoformat()}|{member_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, member_id = raw.partition("|")
+        return datetime.fromisoformat(stamp), int(member_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid("That page link is damaged; start again from the first page.") from exc
+
+
+async def members(pool_id: int, *, stage: str = "", cursor: str | None = None,
+                  limit: int = PAGE_SIZE) -> MembersPage:
+    """Newest first. Filters are fixed SQL fragments; values travel as parameters."""
+    where, args = ["m.pool = $1"], [pool_id]
+    if stage:
+        args.append(stage)
+        where.append(f"m.stage = ${len(args)}")
+    if cursor:
+        added_at, member_id = decode_cursor(cursor)
+        args += [added_at, member_id]
+        where.append(f"(m.added_at, m.id) < (${len(args) - 1}, ${len(args)})")
+    args.append(limit + 1)
+    sql = (
+        "SELECT m.id, m.person, m.stage, m.source, m.added_at, m.added_by, "  # noqa: S608
+        "coalesce(nullif(p.full_name, ''), p.email) AS name, p.email, "
+        "coalesce(pr.headline, '') AS headline "
+        "FROM pool_members m JOIN people p ON p.id = m.person "
+        "LEFT JOIN profiles pr ON pr.person = m.person "
+        f"WHERE {' AND '.join(where)} ORDER BY m.added_at DESC, m.id DESC "
+        f"LIMIT ${len(args)}")
+    rows = await fetch(sql, *args)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    for row in rows:
+        row["stage_label"] = stage_label(row["stage"])
+    last = rows[-1] if more else None
+    return MembersPage(rows, encode_cursor(last["added_at"], last["id"]) if last else None)
+
+
+async def pools_of(person_id: int, staff_id: int) -> list[dict]:
+    """The pools this person is in that the viewer may see (for the person page)."""
+    rows = await fetch(
+        "SELECT tp.id, tp.name, m.stage, m.source, m.added_at FROM pool_members m "
+        "JOIN talent_pools tp ON tp.id = m.pool WHERE m.person = $2 "
+        "AND (tp.visibility = 'shared' OR tp.owner = $1) "
+        "ORDER BY m.added_at DESC", staff_id, person_id)
+    for row in rows:
+        row["stage_label"] = stage_label(row["stage"])
+    return rows
+
+
+async def people_by_email(emails: list[str]) -> dict[str, int]:
+    """Normalised address → person id, for the addresses that are in the CRM (a merged
+    record answers with the person it was merged into)."""
+    rows = await fetch(
+        "SELECT p.email, coalesce(p.merged_into, p.id) AS id FROM people p "
+        "WHERE p.email = ANY($1::varchar[])", emails)
+    return {row["email"]: row["id"] for row in rows}
