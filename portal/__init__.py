@@ -12,6 +12,7 @@ from portal.controllers import (
     event_tickets,
     events,
     home,
+    interview_availability,
     interviews,
     jobs,
     offers,
@@ -24,7 +25,7 @@ from portal.controllers import (
 
 CONTROLLERS = [home, communities, confirm, account, social, profile, privacy, preferences,
                unsubscribe, event_links, event_news, event_tickets, events, jobs, applications,
-               interviews, offers]
+               interview_availability, interviews, offers]
 
 
 def create_router(*, middleware: list) -> Router:

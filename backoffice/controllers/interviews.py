@@ -7,13 +7,15 @@ manager gets the same 404 for another team's interview as for a missing one.
 
 from __future__ import annotations
 
+import contextlib
+
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from backoffice.requisition_pages import CAN_WORK, requisition_context
 from domain.errors import Conflict, Invalid
-from domain.interviews import queries, rules
+from domain.interviews import availability, queries, rules
 from domain.interviews import service as interviews
 from domain.pipeline import application_view, moves
 from web_common import page
@@ -41,15 +43,22 @@ async def _form_page(request: Request, application_id: int, *, form: dict,
                                for email, row in options.items()],
                 durations=[(str(d), f"{d} minutes") for d in rules.DURATIONS],
                 zones=[(zone, zone) for zone in rules.TIME_ZONES],
-                max_slots=rules.MAX_SLOTS, form=form, errors=errors or {})
+                max_slots=rules.MAX_SLOTS, form=form, errors=errors or {},
+                availability=await availability.for_application(application_id),
+                zone_picker=True,
+                answers=await availability.submitted_windows(application_id,
+                                                             form.get("time_zone", "UTC")))
 
 
 @get("/applications/{application_id:int}/interviews/new",
      name="backoffice.interviews.new", guards=CAN_WORK, include_in_schema=False)
 async def new(request: Request, application_id: FromPath[int]) -> Template:
+    """`?show_zone=` shows the form, and the candidate's availability, in that zone."""
     staff = (await _context(request, application_id))["current_staff"]
+    zone = request.query_params.get("show_zone", "UTC")
     return await _form_page(request, application_id, form={
-        "title": "Interview", "duration_minutes": "60", "time_zone": "UTC", "mode": "fixed",
+        "title": "Interview", "duration_minutes": "60",
+        "time_zone": zone if zone in rules.TIME_ZONES else "UTC", "mode": "fixed",
         "panelists": [staff.email.lower()], "slots": []})
 
 
@@ -91,7 +100,10 @@ async def _reschedule_page(request: Request, interview_id: int, *, form: dict,
                 **context, interview=interview,
                 application=await application_view.application(interview["application"]),
                 zones=[(zone, zone) for zone in rules.TIME_ZONES], form=form,
-                errors=errors or {})
+                errors=errors or {},
+                availability=await availability.for_application(interview["application"]),
+                answers=await availability.submitted_windows(interview["application"],
+                                                             form.get("time_zone", "UTC")))
 
 
 @get("/interviews/{interview_id:int}/reschedule", name="backoffice.interviews.reschedule_form",
@@ -132,4 +144,19 @@ async def cancel(request: Request, interview_id: FromPath[int]) -> Redirect:
     return _back(interview["application"])
 
 
-ROUTES = [new, create, reschedule_form, reschedule, cancel]
+@post("/applications/{application_id:int}/availability-requests",
+      name="backoffice.interviews.request_availability", guards=CAN_WORK,
+      include_in_schema=False)
+async def request_availability(request: Request, application_id: FromPath[int]) -> Redirect:
+    """Asking twice (two tabs) opens one request; the scheduling page shows it."""
+    context = await _context(request, application_id)
+    # Already asked, or no longer active: the page below says which.
+    with contextlib.suppress(Conflict):
+        await availability.request_one(application_id, by=context["current_staff"].email,
+                                       now=request.app.state.clock.now(),
+                                       queue=request.app.state.queue)
+    return Redirect(f"/backoffice/applications/{application_id}/interviews/new#availability",
+                    status_code=303)
+
+
+ROUTES = [new, create, reschedule_form, reschedule, cancel, request_availability]

@@ -10,8 +10,9 @@ from domain.tokens.links import LinkExpired, LinkInvalid, record_from, sign_reco
 from domain.tokens.signer import Purpose
 from settings import get_settings
 
-__all__ = ["LinkExpired", "LinkInvalid", "interview_from_token", "scheduling_token",
-           "scheduling_url"]
+__all__ = ["LinkExpired", "LinkInvalid", "availability_request_from_token",
+           "availability_token", "availability_url", "interview_from_token",
+           "scheduling_token", "scheduling_url"]
 
 
 def scheduling_token(interview_id: int) -> str:
@@ -29,3 +30,21 @@ def interview_from_token(token: str) -> int:
 
 def scheduling_url(interview_id: int) -> str:
     return f"{get_settings().base_url}/interviews/{scheduling_token(interview_id)}"
+
+
+def availability_token(request_id: int) -> str:
+    return sign_record(Purpose.INTERVIEW_AVAILABILITY, "availability", request_id)
+
+
+def availability_request_from_token(token: str) -> int:
+    """Not single use either: only a `requested` request takes an answer."""
+    return record_from(
+        Purpose.INTERVIEW_AVAILABILITY, "availability", token,
+        invalid="This link is not valid. Open it straight from the email; a copied link "
+                "may be incomplete.",
+        expired="This link has expired. Reply to the email you received and we will ask "
+                "again.")
+
+
+def availability_url(request_id: int) -> str:
+    return f"{get_settings().base_url}/interviews/availability/{availability_token(request_id)}"

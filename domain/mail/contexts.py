@@ -13,6 +13,7 @@ from domain.communities import service as communities
 from domain.events import emails as events_emails
 from domain.events import messaging as events_messaging
 from domain.identity import emails as identity_emails
+from domain.interviews import availability as interview_availability
 from domain.interviews import emails as interview_emails
 from domain.offers import emails as offer_emails
 from domain.pipeline import emails as pipeline_emails
@@ -28,6 +29,7 @@ BUILDERS: dict[str, ContextBuilder] = {
     **events_emails.EMAIL_CONTEXTS,
     **events_messaging.EMAIL_CONTEXTS,
     **identity_emails.EMAIL_CONTEXTS,
+    **interview_availability.EMAIL_CONTEXTS,
     **interview_emails.EMAIL_CONTEXTS,
     **offer_emails.EMAIL_CONTEXTS,
     **pipeline_emails.EMAIL_CONTEXTS,

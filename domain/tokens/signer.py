@@ -26,6 +26,7 @@ class Purpose(StrEnum):
     EVENT_NEWS_OPTIN = "event-news-optin"
     INTERVIEW_SCHEDULING = "interview-scheduling"
     OFFER_RESPONSE = "offer-response"
+    INTERVIEW_AVAILABILITY = "interview-availability"
 
 
 MAX_AGE: dict[Purpose, timedelta] = {
@@ -44,6 +45,8 @@ MAX_AGE: dict[Purpose, timedelta] = {
     Purpose.INTERVIEW_SCHEDULING: timedelta(days=30),
     # Response deadlines are weeks, not months; the offer's own deadline decides first.
     Purpose.OFFER_RESPONSE: timedelta(days=60),
+    # Candidates answer within days; a month on, the stage has moved on and we ask again.
+    Purpose.INTERVIEW_AVAILABILITY: timedelta(days=30),
 }
 
 
