@@ -22,6 +22,8 @@ class Permission(StrEnum):
     EEO_REPORT = "compliance:eeo:report"
     # Talent pools: see shared pools, create one's own, add people and move them on.
     POOLS_WORK = "crm:pools:work"
+    # The skills taxonomy: add, rename and merge skills, review unmatched free text.
+    SKILLS_MANAGE = "admin:skills:manage"
 
 
 class Role(StrEnum):
