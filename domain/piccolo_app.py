@@ -10,7 +10,7 @@ from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.compliance.tables import RequisitionSearch
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
 from domain.dedupe.tables import DuplicateHint, PersonMerge
-from domain.engagement.tables import EngagementEvent
+from domain.engagement.tables import EngagementEvent, EngagementScore, ScoringWatermark
 from domain.events.tables import Event, EventHost, EventMessage, Registration
 from domain.hiring_emails.tables import HiringEmailTemplate
 from domain.identity.tables import CandidateLogin, SocialIdentity
@@ -39,6 +39,7 @@ from domain.requisitions.tables import (
     StageTemplate,
     TemplateStage,
 )
+from domain.segments.tables import PoolSnapshot, Segment
 from domain.tokens.tables import IssuedToken
 
 TABLES = [
@@ -91,6 +92,10 @@ TABLES = [
     HiringEmailTemplate,
     AvailabilityRequest,
     RequisitionSearch,
+    EngagementScore,
+    ScoringWatermark,
+    Segment,
+    PoolSnapshot,
 ]
 
 APP_CONFIG = AppConfig(

@@ -1,4 +1,4 @@
-from piccolo.columns import JSONB, BigSerial, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigInt, BigSerial, ForeignKey, SmallInt, Timestamptz, Varchar
 from piccolo.table import Table
 
 from domain.people.tables import Person
@@ -16,3 +16,24 @@ class EngagementEvent(Table, tablename="engagement_events"):
     occurred_at = Timestamptz()
     source = Varchar(length=80, default="")
     payload = JSONB(default={})
+
+
+class EngagementScore(Table, tablename="engagement_scores"):
+    """One row per person who ever engaged: the time-decayed engagement score (0-100), its
+    band (cold | warm | hot) and the last engagement, as typed, indexed columns so that
+    segments filter on them with btree indexes (domain.engagement.scoring keeps it fresh:
+    people with new events every few minutes, everyone nightly as scores decay)."""
+
+    person = ForeignKey(references=Person, null=False, primary_key=True)
+    score = SmallInt(default=0, index=True)
+    band = Varchar(length=8, default="cold", index=True)
+    last_engaged_at = Timestamptz(null=True, default=None, index=True)
+    computed_at = Timestamptz()
+
+
+class ScoringWatermark(Table, tablename="scoring_watermarks"):
+    """How far the incremental scorer has read engagement_events (by id), per scorer."""
+
+    name = Varchar(length=40, primary_key=True)
+    last_event_id = BigInt(default=0)
+    updated_at = Timestamptz()

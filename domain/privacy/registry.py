@@ -23,7 +23,7 @@ from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.compliance.tables import RequisitionSearch
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
 from domain.dedupe.tables import DuplicateHint, PersonMerge
-from domain.engagement.tables import EngagementEvent
+from domain.engagement.tables import EngagementEvent, EngagementScore, ScoringWatermark
 from domain.events.tables import Event, EventHost, EventMessage, Registration
 from domain.hiring_emails.tables import HiringEmailTemplate
 from domain.identity.tables import CandidateLogin, SocialIdentity
@@ -53,6 +53,7 @@ from domain.requisitions.tables import (
     StageTemplate,
     TemplateStage,
 )
+from domain.segments.tables import PoolSnapshot, Segment
 from domain.tokens.tables import IssuedToken
 
 KEY = "row identifier; says nothing about the person"
@@ -111,6 +112,8 @@ REGISTRY: tuple[Rules, ...] = (
           erase="person"),
     Rules(PersonTag, "person", ("tag", "added_at"),
           {"id": KEY, "person": OWNER, "added_by": "the staff member who tagged (staff data)"}),
+    Rules(EngagementScore, "person", ("score", "band", "last_engaged_at", "computed_at"),
+          {"person": OWNER}),
     Rules(PoolMember, "person", ("pool", "stage", "source", "note", "added_at",
                                  "stage_changed_at"),
           {"id": KEY, "person": OWNER, "added_by": "the staff member who added them "
@@ -282,6 +285,16 @@ REGISTRY: tuple[Rules, ...] = (
                            "description", "kind", "visibility", "owner", "job_function",
                            "skills", "stages", "segment", "auto_key", "created_by",
                            "created_at", "updated_at")}),
+    Rules(Segment, None, (), {
+        "id": KEY, **_same("a saved search definition (criteria, not people)", "name",
+                           "description", "definition", "visibility", "owner", "created_by",
+                           "created_at", "updated_at")}),
+    Rules(PoolSnapshot, None, (), {
+        "id": KEY, **_same("a pool's daily size (a count, not people)", "pool", "day",
+                           "members", "taken_at")}),
+    Rules(ScoringWatermark, None, (), {
+        "name": "scorer name (plumbing)", "last_event_id": "a position in the event log",
+        "updated_at": "when the scorer last ran"}),
     Rules(RequisitionSearch, None, (), {
         "id": KEY, **_same("compliance record of a staff search (criteria and count), not "
                            "about any one person", "requisition", "searched_by", "criteria",
