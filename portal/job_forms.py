@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from litestar.datastructures import FormMultiDict
 
+from domain.people.rules import InvalidHint, normalise_linkedin, normalise_phone
 from domain.pipeline import rules
 from portal.forms import EventGuestForm
 
@@ -18,6 +19,8 @@ class ApplyForm:
     email: str = ""
     consent: bool = False
     consent_text_id: str = ""
+    phone: str = ""
+    linkedin: str = ""
     answers: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -27,12 +30,29 @@ class ApplyForm:
             full_name=str(data.get("full_name", "")), email=str(data.get("email", "")),
             consent=data.get("consent") == "yes",
             consent_text_id=str(data.get("consent_text_id", "")),
+            phone=str(data.get("phone", ""))[:60], linkedin=str(data.get("linkedin", ""))[:300],
             answers={q["key"]: str(data.get(f"answer-{q['key']}", ""))[:MAX_ANSWER]
                      for q in questions},
         )
 
     def values(self) -> dict:
-        return {"full_name": self.full_name, "email": self.email, "consent": self.consent}
+        return {"full_name": self.full_name, "email": self.email, "consent": self.consent,
+                "phone": self.phone, "linkedin": self.linkedin}
+
+    def hints(self) -> tuple[str, str]:
+        """The optional phone (E.164) and LinkedIn URL, normalised; '' when not given or
+        not readable (then `errors` names the field)."""
+        phone = linkedin = ""
+        try:
+            phone = normalise_phone(self.phone)
+        except InvalidHint as exc:
+            self.errors["phone"] = str(exc)
+        if self.linkedin.strip():
+            linkedin = normalise_linkedin(self.linkedin)
+            if not linkedin:
+                self.errors["linkedin"] = ("Enter the address of your LinkedIn profile, like "
+                                           "https://www.linkedin.com/in/your-name.")
+        return phone, linkedin
 
     def validate(self, *, questions: list[dict], consent_text_id: int,
                  guest: bool) -> tuple[str, str] | None:
@@ -46,6 +66,7 @@ class ApplyForm:
             cleaned = identity.validate()
             self.errors.update(identity.errors)
         self.errors.update(rules.screen(questions, self.answers).errors)
+        self.hints()
         if not self.consent:
             self.errors["consent"] = "Tick the box to agree, so we can consider your application."
         elif self.consent_text_id != str(consent_text_id):

@@ -3,8 +3,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from backoffice.auth import current_staff
+from backoffice.controllers import duplicates
 from backoffice.permissions import requires
 from domain.accounts.permissions import Permission
+from domain.dedupe import contact
+from domain.dedupe import queries as dedupe_queries
 from domain.people import queries
 from web_common import page
 
@@ -48,7 +51,14 @@ async def index(request: Request, q: FromQuery[str] = "", community: FromQuery[s
      include_in_schema=False)
 async def detail(request: Request, person_id: FromPath[int]) -> Template:
     detail_view = await queries.person_detail(person_id)
-    return page(request, "backoffice/candidates/detail.html",
-                current_staff=await current_staff(request), **detail_view)
+    staff = await current_staff(request)
+    now = request.app.state.clock.now()
+    return page(request, "backoffice/candidates/detail.html", current_staff=staff,
+                merges=await dedupe_queries.merges_for(person_id, now),
+                duplicates=await dedupe_queries.hints_for(person_id),
+                contacts=await contact.recent(person_id, now,
+                                              excluding=staff.email if staff else ""),
+                can_merge=staff is not None and staff.can(Permission.REQUISITIONS_ALL),
+                **detail_view)
 
-ROUTES = [home, index, detail]
+ROUTES = [home, index, detail, *duplicates.ROUTES]

@@ -10,6 +10,7 @@ from datetime import datetime
 from domain.consent import service as consent
 from domain.consent.rules import PURPOSE_LABELS, current_states
 from domain.db import fetch
+from domain.dedupe import queries as dedupe_queries
 from domain.engagement.rules import label
 from domain.errors import Invalid, NotFound
 from domain.profiles import queries as profiles
@@ -56,7 +57,8 @@ FROM people p
 def _filters(q: str, community: str, cursor: str | None) -> tuple[list[str], list]:
     """WHERE fragments are fixed strings; every value travels as a $n parameter."""
     # People erased but kept for a retention duty (anonymised) are not candidates any more.
-    where: list[str] = ["p.email NOT LIKE 'erased-%@invalid'"]
+    # A record merged into another (dedupe.merge) is only kept for an undo.
+    where: list[str] = ["p.email NOT LIKE 'erased-%@invalid'", "p.merged_into IS NULL"]
     args: list = []
     if q.strip():
         args.append(_like_pattern(q.strip()))
@@ -99,7 +101,8 @@ async def community_choices() -> list[tuple[str, str]]:
 
 async def person_detail(person_id: int) -> dict:
     rows = await fetch(
-        "SELECT id, full_name, email, source, created_at FROM people WHERE id = $1", person_id
+        "SELECT id, full_name, email, source, phone, linkedin, merged_into, created_at "
+        "FROM people WHERE id = $1", person_id
     )
     if not rows:
         raise NotFound("There is no person with this id.")
@@ -156,6 +159,7 @@ async def timeline(person_id: int, ledger: list[dict], limit: int = 200) -> list
     ]
     items += await _engagement_items(person_id, limit)
     items += await _email_items(person_id, limit)
+    items += await dedupe_queries.timeline_items(person_id)
     items.sort(key=lambda item: item["occurred_at"], reverse=True)
     return items[:limit]
 

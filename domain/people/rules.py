@@ -1,7 +1,9 @@
-"""Pure rules about people: how an email identifies a person."""
+"""Pure rules about people: how an email identifies a person, and the phone and LinkedIn
+hints that suggest two records are one human (dedupe)."""
 
 import re
 
+import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 _INTERNAL_DOMAIN = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.(local|internal|test|localhost)")
@@ -45,3 +47,47 @@ def clean_name(raw: str, *, max_length: int = 200) -> str:
 
 def first_name(full_name: str) -> str:
     return full_name.split(" ", 1)[0] if full_name else ""
+
+
+class InvalidHint(ValueError):
+    """A phone number or LinkedIn URL that cannot be read; the message suits a form."""
+
+
+DEFAULT_PHONE_REGION = "GB"
+_LINKEDIN_HOST = re.compile(r"(?:[a-z0-9-]+\.)?linkedin\.com")
+_LINKEDIN_HANDLE = re.compile(r"[a-z0-9%_.-]{2,100}")
+
+
+def normalise_phone(raw: str, default_region: str = DEFAULT_PHONE_REGION) -> str:
+    """E.164 ("+447700900123") for a possible number, '' for an empty field; InvalidHint
+    for anything else. A number without a country code is read in `default_region`."""
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    if len(text) > 40:
+        raise InvalidHint("That phone number is too long.")
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidHint("Enter a phone number, like +44 7911 123456.") from exc
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise InvalidHint("Enter a phone number, like +44 7911 123456.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_linkedin(raw: str) -> str:
+    """"linkedin.com/in/<handle>" (lower-case) for a LinkedIn profile URL in its usual
+    shapes (scheme or not, www./country subdomains, /in/ or /pub/, trailing slash, query,
+    fragment), '' for an empty field or a URL that is not a LinkedIn profile."""
+    text = (raw or "").strip().lower()
+    if not text or len(text) > 300:
+        return ""
+    text = re.sub(r"^[a-z]+://", "", text).split("?", 1)[0].split("#", 1)[0]
+    host, _, path = text.partition("/")
+    if not _LINKEDIN_HOST.fullmatch(host.split(":", 1)[0]):
+        return ""
+    parts = [part for part in path.split("/") if part]
+    if len(parts) < 2 or parts[0] not in ("in", "pub") or \
+            not _LINKEDIN_HANDLE.fullmatch(parts[1]):
+        return ""
+    return f"linkedin.com/in/{parts[1]}"

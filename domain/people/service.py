@@ -27,3 +27,27 @@ async def find_or_create(*, email: str, full_name: str, source: str, now: dateti
         now,
     )
     return rows[0]
+
+
+async def live_id(person_id: int) -> int:
+    """The record a person's data lives in now: a merged record points at the one it was
+    merged into (dedupe.merge), possibly through a later merge of that one too."""
+    rows = await fetch(
+        "WITH RECURSIVE chain(id, merged_into, depth) AS ("
+        " SELECT id, merged_into, 0 FROM people WHERE id = $1"
+        " UNION ALL SELECT p.id, p.merged_into, c.depth + 1 FROM people p"
+        " JOIN chain c ON p.id = c.merged_into WHERE c.depth < 10) "
+        "SELECT id FROM chain WHERE merged_into IS NULL LIMIT 1", person_id)
+    return int(rows[0]["id"]) if rows else person_id
+
+
+async def add_hints(person_id: int, *, phone: str, linkedin: str, now: datetime) -> None:
+    """Record a normalised phone / LinkedIn URL only where the person has none: a form
+    anyone can submit must not overwrite what we know."""
+    if not phone and not linkedin:
+        return
+    await fetch(
+        "UPDATE people SET phone = CASE WHEN phone = '' THEN $2 ELSE phone END, "
+        "linkedin = CASE WHEN linkedin = '' THEN $3 ELSE linkedin END, updated_at = $4 "
+        "WHERE id = $1 AND ((phone = '' AND $2 <> '') OR (linkedin = '' AND $3 <> ''))",
+        person_id, phone, linkedin, now)

@@ -8,10 +8,12 @@ Self-identification (EEO) is deliberately absent: no query here touches
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.db import fetch
+from domain.dedupe import contact
+from domain.dedupe import queries as dedupe_queries
 from domain.engagement.rules import label
 from domain.errors import NotFound
 
@@ -30,7 +32,9 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-async def application(application_id: int) -> dict:
+async def application(application_id: int, now: datetime | None = None) -> dict:
+    """`duplicates`: open duplicate hints naming the applicant; `contacts`: staff who
+    contacted them in the last 14 days (the page leaves out the viewer's own)."""
     rows = await fetch(_APPLICATION, application_id)
     if not rows:
         raise NotFound("There is no such application.")
@@ -42,6 +46,8 @@ async def application(application_id: int) -> dict:
                        "knockout": any(q.get("key") == key and "knockout" in q
                                        and q["knockout"] == value for q in questions)}
                       for key, value in answers.items()]
+    row["duplicates"] = await dedupe_queries.hints_for(row["person"])
+    row["contacts"] = await contact.recent(row["person"], now or datetime.now(UTC))
     return row
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from domain.consent import service as consent
 from domain.db import fetch, transaction
+from domain.dedupe import service as dedupe
 from domain.engagement import service as engagement
 from domain.errors import Conflict, Invalid, NotFound
 from domain.mail import service as mail
@@ -49,6 +50,8 @@ class ApplyRequest:
     touch: dict[str, str] = field(default_factory=dict)  # first-touch utm_* / referral code
     ip: str = ""
     user_agent: str = ""
+    phone: str = ""  # E.164 (people.rules.normalise_phone), '' when not given
+    linkedin: str = ""  # people.rules.normalise_linkedin, '' when not given
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ async def apply(request: ApplyRequest, *, clock: Clock, queue: TaskQueue | None)
             person_id=person["id"], to=person["email"], template="application_received",
             context={"application_id": application_id},
             dedupe_key=f"application_received:{application_id}", now=now, queue=queue)
+        # Hints only: a recruiter confirms a merge; nothing is merged on the candidate's word.
+        await dedupe.suggest_for(person["id"], now)
     return Applied(application_id, created=True)
 
 
@@ -104,11 +109,21 @@ async def _person(request: ApplyRequest, now: datetime) -> dict:
                            applicant.person_id)
         if not rows:
             raise NotFound("There is no such person.")
-        return rows[0]
-    # `source` is set only when this creates the person: an existing record keeps its own.
-    person = await people.find_or_create(email=applicant.email, full_name=applicant.full_name,
-                                         source=rules.source_label(request.touch), now=now)
-    await fetch("SELECT id FROM people WHERE id = $1 FOR UPDATE", person["id"])
+        person = rows[0]
+    else:
+        # `source` is set only when this creates the person: an existing record keeps its
+        # own.
+        person = await people.find_or_create(email=applicant.email,
+                                             full_name=applicant.full_name,
+                                             source=rules.source_label(request.touch), now=now)
+        await fetch("SELECT id FROM people WHERE id = $1 FOR UPDATE", person["id"])
+    live = await people.live_id(person["id"])
+    if live != person["id"]:
+        # A record merged into another: the application belongs to the kept person.
+        rows = await fetch("SELECT id, email FROM people WHERE id = $1 FOR UPDATE", live)
+        person = {**rows[0], "created": False}
+    await people.add_hints(person["id"], phone=request.phone, linkedin=request.linkedin,
+                           now=now)
     return person
 
 

@@ -133,13 +133,15 @@ async def apply(request: Request, slug: FromPath[str]) -> Template | Redirect:
         return await _apply_page(request, job, form, status=422, candidate=candidate)
     applicant = (pipeline.Applicant(candidate.email, candidate.full_name, candidate.person_id)
                  if candidate else pipeline.Applicant(cleaned[0], cleaned[1]))
+    phone, linkedin = form.hints()
     try:
         applied = await pipeline.apply(
             pipeline.ApplyRequest(
                 slug=slug, applicant=applicant, answers=form.answers,
                 consent_text_id=text["id"], cv=await _cv_upload(request),
                 touch=(request.session or {}).get(TOUCH_KEY) or {},
-                ip=client_ip(request), user_agent=user_agent(request)),
+                ip=client_ip(request), user_agent=user_agent(request), phone=phone,
+                linkedin=linkedin),
             clock=request.app.state.clock, queue=request.app.state.queue)
     except Invalid as exc:
         form.errors.update(exc.errors or {"cv": str(exc)})
