@@ -20,6 +20,7 @@ from workers.tasks import (
     event_integrity,
     event_reminders,
     events,
+    interview_reminders,
     mail,
     outbox,
     privacy,
@@ -27,7 +28,7 @@ from workers.tasks import (
 
 # Each task module lists its TASKS and CRON_JOBS; a test checks names against these.
 TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance,
-                event_integrity, compliance]
+                event_integrity, compliance, interview_reminders]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5

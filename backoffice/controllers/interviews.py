@@ -100,7 +100,7 @@ async def _reschedule_page(request: Request, interview_id: int, *, form: dict,
                 **context, interview=interview,
                 application=await application_view.application(interview["application"]),
                 zones=[(zone, zone) for zone in rules.TIME_ZONES], form=form,
-                errors=errors or {},
+                errors=errors or {}, max_slots=rules.MAX_SLOTS,
                 availability=await availability.for_application(interview["application"]),
                 answers=await availability.submitted_windows(interview["application"],
                                                              form.get("time_zone", "UTC")))
@@ -111,7 +111,7 @@ async def _reschedule_page(request: Request, interview_id: int, *, form: dict,
 async def reschedule_form(request: Request, interview_id: FromPath[int]) -> Template:
     _, interview = await _interview_context(request, interview_id)
     return await _reschedule_page(request, interview_id, form={
-        "time_zone": interview["time_zone"], "starts_at": ""})
+        "time_zone": interview["time_zone"], "starts_at": "", "mode": "fixed", "slots": []})
 
 
 @post("/interviews/{interview_id:int}/reschedule", name="backoffice.interviews.reschedule",
@@ -119,15 +119,19 @@ async def reschedule_form(request: Request, interview_id: FromPath[int]) -> Temp
 async def reschedule(request: Request, interview_id: FromPath[int]) -> Template | Redirect:
     context, interview = await _interview_context(request, interview_id)
     data = await request.form()
-    form = {key: str(data.get(key, ""))[:64] for key in ("time_zone", "starts_at")}
+    form: dict = {key: str(data.get(key, ""))[:64] for key in ("time_zone", "starts_at", "mode")}
+    form["slots"] = [str(v)[:40] for v in data.getall("slots", [])][:rules.MAX_SLOTS + 5]
     clock = request.app.state.clock
-    parsed, errors = rules.parse_new_time(form, now=clock.now())
+    offer = form["mode"] == "slots"
+    parsed, errors = (rules.parse_new_slots if offer else rules.parse_new_time)(
+        form, now=clock.now())
     if parsed is None:
         return await _reschedule_page(request, interview_id, form=form, errors=errors,
                                       status_code=422)
+    change = interviews.reoffer if offer else interviews.reschedule
     try:
-        await interviews.reschedule(interview_id, *parsed, by=context["current_staff"],
-                                    clock=clock, queue=request.app.state.queue)
+        await change(interview_id, *parsed, by=context["current_staff"],
+                     clock=clock, queue=request.app.state.queue)
     except Conflict as exc:
         return await _reschedule_page(request, interview_id, form=form,
                                       errors={"__all__": str(exc)}, status_code=409)

@@ -7,6 +7,7 @@ supersedes a newer one in anyone's calendar.
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from domain.interviews import calendar, links, queries
@@ -32,6 +33,13 @@ async def interview_email_context(template: str, stored: dict, *, clock: Clock) 
         # newer email says what holds; LookupError marks this one failed with the reason.
         raise LookupError(f"the interview is {view['status']} now; {template} not sent")
     candidate = stored.get("recipient") != "panelist"
+    previous = stored.get("previous")
+    if previous:
+        # The time that was booked before new ones were offered: its calendar entry is
+        # what this email's CANCEL removes.
+        view = {**view, "starts_at": datetime.fromisoformat(previous["starts_at"]),
+                "ends_at": datetime.fromisoformat(previous["ends_at"]),
+                "time_zone": previous["time_zone"]}
     context = {
         "person_name": first_name(view["full_name"]) if candidate else "",
         "candidate_name": view["full_name"] or view["email"],
@@ -47,11 +55,17 @@ async def interview_email_context(template: str, stored: dict, *, clock: Clock) 
         if template == "interview_slots" else "",
         "application_url": "" if candidate
         else f"{settings.base_url}/backoffice/applications/{view['application']}",
+        "previous_when": context_when(view) if previous else "",
+        "reoffered": bool(stored.get("reoffered")),
     }
-    method = _METHOD.get(template)
+    method = "CANCEL" if previous else _METHOD.get(template)
     if method and view["starts_at"]:
         context["attachments"] = [_invite(view, method, clock, int(stored["sequence"]))]
     return context
+
+
+def context_when(view: dict) -> str:
+    return when_text(view["starts_at"], view["ends_at"], view["time_zone"])
 
 
 def _invite(view: dict, method: str, clock: Clock, sequence: int) -> dict:

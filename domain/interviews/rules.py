@@ -86,6 +86,17 @@ def parse_new_time(raw: dict, *, now: datetime) -> tuple[tuple[datetime, str] | 
     return (start, zone.key), {}
 
 
+def parse_new_slots(raw: dict, *, now: datetime) -> tuple[tuple[list[datetime], str] | None,
+                                                        dict[str, str]]:
+    """A reschedule by offering the candidate new times to choose from."""
+    errors: dict[str, str] = {}
+    zone = _zone(str(raw.get("time_zone") or ""), errors)
+    _, slots = _times({**raw, "mode": "slots"}, zone, now, errors)
+    if errors or zone is None:
+        return None, errors
+    return (slots, zone.key), {}
+
+
 def _panelists(value: object, staff_by_email: dict[str, int],
                errors: dict[str, str]) -> list[int]:
     emails = value if isinstance(value, list) else str(value or "").replace(";", ",").split(",")

@@ -86,15 +86,18 @@ async def pick_slot(interview_id: int, slot_id: int, *, clock: Clock,
                            "WHERE id = $1 AND interview = $2", slot_id, interview_id)
         if not rows:
             raise NotFound("That time is not one of the times offered.")
+        # After new times were offered (sequence > 0, a CANCEL went out at that
+        # sequence), the booking's REQUEST must outrank it.
+        sequence = interview["sequence"] + 1 if interview["sequence"] else 0
         await fetch("UPDATE interviews SET status = 'scheduled', starts_at = $2, "
-                    "ends_at = $3, updated_at = $4 WHERE id = $1",
-                    interview_id, rows[0]["starts_at"], rows[0]["ends_at"], now)
+                    "ends_at = $3, updated_at = $4, sequence = $5 WHERE id = $1",
+                    interview_id, rows[0]["starts_at"], rows[0]["ends_at"], now, sequence)
         await audit.record(action="interview.slot_picked", at=now, actor="candidate",
                            subject=f"interview:{interview_id}",
                            detail={"application": interview["application"],
                                    "starts_at": rows[0]["starts_at"].isoformat()})
         application = {"id": interview["application"], "person": await _person(interview)}
-        await _booked(interview_id, application, now, queue, sequence=interview["sequence"])
+        await _booked(interview_id, application, now, queue, sequence=sequence)
 
 
 async def reschedule(interview_id: int, starts_at: datetime, time_zone: str, *, by: Staff,
@@ -108,14 +111,62 @@ async def reschedule(interview_id: int, starts_at: datetime, time_zone: str, *, 
             raise Conflict(f"This interview is {interview['status']}; schedule a new one.")
         sequence = interview["sequence"] + 1
         ends_at = starts_at + timedelta(minutes=interview["duration_minutes"])
+        # A new time is due its own reminder and, once over, its own scorecard request.
         await fetch("UPDATE interviews SET status = 'scheduled', starts_at = $2, "
-                    "ends_at = $3, time_zone = $4, sequence = $5, updated_at = $6 "
+                    "ends_at = $3, time_zone = $4, sequence = $5, updated_at = $6, "
+                    "reminded_at = NULL, scorecards_requested_at = NULL "
                     "WHERE id = $1", interview_id, starts_at, ends_at, time_zone, sequence,
                     now)
         await _audit(interview_id, interview["application"], "interview.rescheduled", by,
                      now, {"starts_at": starts_at.isoformat(), "time_zone": time_zone})
         application = {"id": interview["application"], "person": await _person(interview)}
         await _booked(interview_id, application, now, queue, sequence=sequence)
+
+
+async def reoffer(interview_id: int, slots: list[datetime], time_zone: str, *, by: Staff,
+                  clock: Clock, queue: TaskQueue | None) -> None:
+    """New times for the candidate to choose from, replacing the offered ones or the
+    time they had booked. A booked time must not linger in anyone's calendar: SEQUENCE
+    goes up and a METHOD:CANCEL for it (same UID) goes to the panel and, with the new
+    choice link, to the candidate; their next pick is a REQUEST with a higher one."""
+    now = clock.now()
+    async with transaction():
+        interview = await _locked(interview_id)
+        if interview["status"] not in OPEN:
+            raise Conflict(f"This interview is {interview['status']}; schedule a new one.")
+        sequence = interview["sequence"] + 1
+        await fetch("UPDATE interviews SET status = 'proposed', starts_at = NULL, "
+                    "ends_at = NULL, time_zone = $2, sequence = $3, updated_at = $4, "
+                    "reminded_at = NULL, scorecards_requested_at = NULL WHERE id = $1",
+                    interview_id, time_zone, sequence, now)
+        await fetch("DELETE FROM interview_slots WHERE interview = $1", interview_id)
+        await fetch("INSERT INTO interview_slots (interview, starts_at, ends_at) "
+                    "SELECT $1, s, s + $3::interval FROM unnest($2::timestamptz[]) AS s",
+                    interview_id, slots, timedelta(minutes=interview["duration_minutes"]))
+        await _audit(interview_id, interview["application"], "interview.slots_reoffered", by,
+                     now, {"slots": len(slots), "time_zone": time_zone})
+        previous = None
+        if interview["status"] == "scheduled":
+            previous = {"starts_at": interview["starts_at"].isoformat(),
+                        "ends_at": interview["ends_at"].isoformat(),
+                        "time_zone": interview["time_zone"]}
+        await _reoffer_emails(interview_id, sequence, previous, now, queue)
+
+
+async def _reoffer_emails(interview_id: int, sequence: int, previous: dict | None,
+                          now: datetime, queue: TaskQueue | None) -> None:
+    view = await queries.interview_view(interview_id)
+    context = {"interview_id": interview_id, "sequence": sequence, "previous": previous}
+    await mail.queue_emails([mail.Outgoing(
+        view["person"], view["email"], {**context, "recipient": "candidate"},
+        f"interview_slots:{interview_id}:{sequence}:{view['email'].lower()}")],
+        template="interview_slots", now=now, queue=queue)
+    if previous:
+        await mail.queue_emails([mail.Outgoing(
+            None, member["email"], {**context, "recipient": "panelist", "reoffered": True},
+            f"interview_cancelled:{interview_id}:{sequence}:{member['email'].lower()}")
+            for member in view["panel"]], template="interview_cancelled", now=now,
+            queue=queue)
 
 
 async def cancel(interview_id: int, *, by: Staff, clock: Clock,

@@ -15,6 +15,7 @@ from domain.events import messaging as events_messaging
 from domain.identity import emails as identity_emails
 from domain.interviews import availability as interview_availability
 from domain.interviews import emails as interview_emails
+from domain.interviews import reminders as interview_reminders
 from domain.offers import emails as offer_emails
 from domain.pipeline import emails as pipeline_emails
 from domain.ports import Clock
@@ -31,6 +32,7 @@ BUILDERS: dict[str, ContextBuilder] = {
     **identity_emails.EMAIL_CONTEXTS,
     **interview_availability.EMAIL_CONTEXTS,
     **interview_emails.EMAIL_CONTEXTS,
+    **interview_reminders.EMAIL_CONTEXTS,
     **offer_emails.EMAIL_CONTEXTS,
     **pipeline_emails.EMAIL_CONTEXTS,
     **preferences_emails.EMAIL_CONTEXTS,
