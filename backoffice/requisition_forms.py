@@ -38,7 +38,8 @@ def raw_stage(form: FormMultiDict, prefix: str = "") -> dict:
     """One stage's fields; `prefix` is "stages-3-" inside the template form."""
     row = {part: str(form.get(f"{prefix}{part}", ""))[:2000] for part in _STAGE_PARTS}
     return row | {"late_stage": form.get(f"{prefix}late_stage") == "yes",
-                  "ask_scorecard": form.get(f"{prefix}ask_scorecard") == "yes"}
+                  "ask_scorecard": form.get(f"{prefix}ask_scorecard") == "yes",
+                  "request_availability": form.get(f"{prefix}request_availability") == "yes"}
 
 
 def raw_template(form: FormMultiDict) -> dict:
@@ -92,7 +93,8 @@ def stage_values(stage: dict) -> dict:
             "candidate_label": stage["candidate_label"], "late_stage": stage["late_stage"],
             "scorecard_attributes": ", ".join(stage.get("scorecard_attributes") or []),
             "email": automation.get("email", ""),
-            "ask_scorecard": bool(automation.get("ask_scorecard"))}
+            "ask_scorecard": bool(automation.get("ask_scorecard")),
+            "request_availability": bool(automation.get("request_availability"))}
 
 
 def template_values(template: dict, stages: list[dict]) -> dict:
@@ -106,5 +108,6 @@ def with_blank_stage(values: dict, extra: int = 1) -> dict:
     stages = list(values.get("stages") or [])
     stages += [{"order": "", "name": "", "kind": "custom", "candidate_label": "",
                 "late_stage": False, "scorecard_attributes": "", "email": "",
-                "ask_scorecard": False} for _ in range(extra)]
+                "ask_scorecard": False, "request_availability": False}
+               for _ in range(extra)]
     return {**values, "stages": stages}

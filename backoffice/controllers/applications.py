@@ -19,6 +19,7 @@ from domain.interviews import queries as interview_queries
 from domain.interviews import scorecards
 from domain.offers import queries as offer_queries
 from domain.people import queries as people
+from domain.people import tags
 from domain.pipeline import application_view, board, moves, silver
 from domain.pipeline.moves import DECISION_KINDS
 from domain.profiles import service as profiles
@@ -66,6 +67,7 @@ async def _detail(request: Request, application_id: int, *, errors: dict | None 
         interviews=await interview_queries.for_application(application_id),
         scorecards=await scorecards.view(application_id, staff),
         offers=await offer_queries.for_application(application_id),
+        person_tags=await tags.tags_of(application["person"]),
         errors=errors or {}, form=form or {}, notice=notice)
 
 
@@ -96,7 +98,8 @@ async def move(request: Request, application_id: FromPath[int]) -> Response | Te
     try:
         await moves.move(application_id, to_stage, by=context["current_staff"].email,
                          clock=request.app.state.clock,
-                         expected_from=as_int(form.get("from_stage")))
+                         expected_from=as_int(form.get("from_stage")),
+                         queue=request.app.state.queue)
     except (Invalid, Conflict) as exc:
         if _wants_json(request):
             raise  # problem+json with the message, shown by the board script
@@ -118,6 +121,7 @@ async def _decide(request: Request, application_id: int, what: str) -> Template 
     context = await _context(request, application_id)
     form = await request.form()
     values = {key: str(form.get(key, ""))[:1000] for key in ("reason", "note")}
+    values["notify"] = "yes" if form.get("notify") == "yes" else "no"
     by, clock = context["current_staff"].email, request.app.state.clock
     marked: list[int] = []
     ticked = [n for n in map(as_int, form.getall("silver", [])) if n]
@@ -125,14 +129,16 @@ async def _decide(request: Request, application_id: int, what: str) -> Template 
         if what == "rejected":
             marked = await silver.reject_one(application_id, as_int(values["reason"]),
                                              by=by, note=values["note"], clock=clock,
-                                             ticked=ticked)
+                                             ticked=ticked, notify=values["notify"] == "yes",
+                                             queue=request.app.state.queue)
         elif what == "withdrawn":
             await moves.withdraw_for_candidate(application_id, as_int(values["reason"]),
                                                by=by, note=values["note"], clock=clock)
         elif what == "hired":
             await moves.hire(application_id, by=by, clock=clock)
         else:
-            await moves.reopen(application_id, by=by, note=values["note"], clock=clock)
+            await moves.reopen(application_id, by=by, note=values["note"], clock=clock,
+                               queue=request.app.state.queue)
     except (Invalid, Conflict) as exc:
         # Field errors are named after the form they came from, so each form shows its own.
         errors = {f"{what}-{key}": message

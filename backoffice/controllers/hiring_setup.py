@@ -1,4 +1,5 @@
-"""Hiring setup (HIRING_SETUP): stage templates and the rejection reasons list."""
+"""Hiring setup (HIRING_SETUP): stage templates and the rejection reasons list; the email
+templates tab lives in `hiring_emails` and is registered with these routes."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from backoffice.auth import require_staff
+from backoffice.controllers import hiring_emails as email_pages
 from backoffice.permissions import requires
 from backoffice.requisition_forms import raw_template, template_values, with_blank_stage
 from domain.accounts.permissions import Permission
 from domain.errors import Invalid
+from domain.hiring_emails import service as hiring_emails
 from domain.requisitions import setup
 from domain.requisitions.stages import STAGE_KINDS, parse_template
 from web_common import page
@@ -21,7 +24,8 @@ _NOTICES = {"saved": "Template saved. Requisitions created from now on use it; e
                      "ones keep their own stages.",
             "added": "Reason added.", "renamed": "Reason renamed.",
             "deactivated": "Reason deactivated: it can no longer be picked.",
-            "activated": "Reason active again."}
+            "activated": "Reason active again.",
+            "email_set": "Rejection email saved for that reason."}
 
 
 @get("/hiring-setup", name="backoffice.hiring_setup.index", guards=CAN_SET_UP,
@@ -36,7 +40,9 @@ async def _form(request: Request, values: dict, errors: dict, *, template_id: in
                 status: int = 200) -> Template:
     return page(request, "backoffice/hiring_setup/template_form.html", status_code=status,
                 values=values, errors=errors, template_id=template_id,
-                kinds=list(STAGE_KINDS.items()), current_staff=await require_staff(request))
+                kinds=list(STAGE_KINDS.items()),
+                email_choices=await hiring_emails.choices("stage"),
+                current_staff=await require_staff(request))
 
 
 @get("/hiring-setup/templates/new", name="backoffice.hiring_setup.template_new",
@@ -59,7 +65,7 @@ async def _save(request: Request, template_id: int | None) -> Template | Redirec
     raw = raw_template(form)
     if form.get("add_stage"):
         return await _form(request, with_blank_stage(raw), {}, template_id=template_id)
-    draft, errors = parse_template(raw)
+    draft, errors = parse_template(raw, await hiring_emails.active_keys("stage"))
     try:
         if errors or draft is None:
             raise Invalid("Please correct the highlighted fields.", errors)
@@ -89,6 +95,7 @@ async def _reasons_page(request: Request, *, notice: str = "", errors: dict | No
                         status: int = 200) -> Template:
     return page(request, "backoffice/hiring_setup/reasons.html", status_code=status,
                 reasons=await setup.reasons(), sides=list(setup.REASON_SIDES.items()),
+                rejection_emails=await hiring_emails.choices("rejection"),
                 notice=_NOTICES.get(notice, ""), errors=errors or {},
                 current_staff=await require_staff(request))
 
@@ -139,5 +146,18 @@ async def reason_active(request: Request, reason_id: FromPath[int]) -> Redirect:
     return _reasons_done("activated" if active else "deactivated")
 
 
+@post("/hiring-setup/reasons/{reason_id:int}/email",
+      name="backoffice.hiring_setup.reason_email", guards=CAN_SET_UP,
+      include_in_schema=False)
+async def reason_email(request: Request, reason_id: FromPath[int]) -> Template | Redirect:
+    key = str((await request.form()).get("email_template", ""))[:200]
+    try:
+        await hiring_emails.set_reason_email(reason_id, key, by=await require_staff(request),
+                                             clock=request.app.state.clock)
+    except Invalid as exc:
+        return await _reasons_page(request, errors=exc.errors, status=422)
+    return _reasons_done("email_set")
+
+
 ROUTES = [index, template_new, template_edit, template_create, template_update, reasons,
-          reason_add, reason_rename, reason_active]
+          reason_add, reason_rename, reason_active, reason_email, *email_pages.ROUTES]

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from backoffice.requisition_forms import raw_stage
 from backoffice.requisition_pages import CAN_WORK, requisition_context
 from domain.errors import Conflict, Invalid
+from domain.hiring_emails import service as hiring_emails
 from domain.requisitions import queries, stage_editing
 from domain.requisitions.stages import STAGE_KINDS, parse_stage
 from web_common import page
@@ -27,7 +28,8 @@ async def _page(request: Request, requisition_id: int, *, notice: str = "",
     return page(request, "backoffice/requisitions/stages.html", status_code=status,
                 **context, stages=await queries.stages(requisition_id),
                 kinds=list(STAGE_KINDS.items()), notice=_NOTICES.get(notice, ""),
-                errors=errors or {}, new_stage=new_stage or {"kind": "interview"})
+                errors=errors or {}, new_stage=new_stage or {"kind": "interview"},
+                email_choices=await hiring_emails.choices("stage"))
 
 
 @get("/requisitions/{requisition_id:int}/stages", name="backoffice.requisitions.stages",
@@ -48,7 +50,7 @@ async def add(request: Request, requisition_id: FromPath[int]) -> Template | Red
     context = await requisition_context(request, requisition_id, "stages")
     raw = raw_stage(await request.form())
     errors: dict[str, str] = {}
-    stage = parse_stage(raw, "new_stage", errors)
+    stage = parse_stage(raw, "new_stage", errors, await hiring_emails.active_keys("stage"))
     try:
         if errors:
             raise Invalid(errors["new_stage"], errors)
@@ -67,7 +69,8 @@ async def edit(request: Request, requisition_id: FromPath[int],
     context = await requisition_context(request, requisition_id, "stages")
     field = f"stage-{stage_id}"
     errors: dict[str, str] = {}
-    stage = parse_stage(raw_stage(await request.form()), field, errors)
+    stage = parse_stage(raw_stage(await request.form()), field, errors,
+                        await hiring_emails.active_keys("stage"))
     try:
         if errors:
             raise Invalid(errors[field], errors)

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from domain.communities import service as communities
 from domain.events import emails as events_emails
 from domain.events import messaging as events_messaging
+from domain.hiring_emails import emails as hiring_emails
 from domain.identity import emails as identity_emails
 from domain.interviews import availability as interview_availability
 from domain.interviews import emails as interview_emails
@@ -29,6 +30,7 @@ BUILDERS: dict[str, ContextBuilder] = {
     "community_already_member": communities.email_context,
     **events_emails.EMAIL_CONTEXTS,
     **events_messaging.EMAIL_CONTEXTS,
+    **hiring_emails.EMAIL_CONTEXTS,
     **identity_emails.EMAIL_CONTEXTS,
     **interview_availability.EMAIL_CONTEXTS,
     **interview_emails.EMAIL_CONTEXTS,

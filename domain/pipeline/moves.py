@@ -14,7 +14,7 @@ from domain.db import fetch, transaction
 from domain.errors import Conflict, Invalid, NotFound
 from domain.pipeline import transitions
 from domain.pipeline.transitions import Change
-from domain.ports import Clock
+from domain.ports import Clock, TaskQueue
 
 # Stages reached only through their own action (a reason, or the openings count).
 DECISION_KINDS = ("rejected", "withdrawn", "hired")
@@ -37,8 +37,8 @@ async def _locked(application_id: int) -> dict:
 
 
 async def stage_of(requisition_id: int, stage_id: int) -> dict:
-    rows = await fetch("SELECT id, name, kind, requisition FROM requisition_stages "
-                       "WHERE id = $1", stage_id)
+    rows = await fetch("SELECT id, name, kind, requisition, automation "
+                       "FROM requisition_stages WHERE id = $1", stage_id)
     if not rows or rows[0]["requisition"] != requisition_id:
         raise Invalid("That stage is not one of this requisition's stages.",
                       {"to_stage": "Choose one of this requisition's stages."})
@@ -46,7 +46,8 @@ async def stage_of(requisition_id: int, stage_id: int) -> dict:
 
 
 async def stage_of_kind(requisition_id: int, kind: str) -> dict:
-    rows = await fetch("SELECT id, name, kind, requisition FROM requisition_stages "
+    rows = await fetch("SELECT id, name, kind, requisition, automation "
+                       "FROM requisition_stages "
                        "WHERE requisition = $1 AND kind = $2 ORDER BY position LIMIT 1",
                        requisition_id, kind)
     if not rows:
@@ -64,13 +65,19 @@ async def reason_label(reason_id: int | None, by: str) -> str:
     return str(rows[0]["label"])
 
 
+HIRED_IS_FINAL = ("This candidate was hired: a hire cannot be undone here (it filled an "
+                  "opening and may have closed the requisition).")
+
+
 def _must_be_active(row: dict) -> None:
+    if row["status"] == "hired":
+        raise Invalid(HIRED_IS_FINAL)
     if row["status"] != "active":
         raise Invalid(f"This application is {row['status']}; reopen it before changing it.")
 
 
 async def move(application_id: int, to_stage_id: int, *, by: str, clock: Clock,
-               expected_from: int | None = None) -> None:
+               expected_from: int | None = None, queue: TaskQueue | None = None) -> None:
     async with transaction():
         row = await _locked(application_id)
         if expected_from is not None and row["stage"] != expected_from:
@@ -83,7 +90,7 @@ async def move(application_id: int, to_stage_id: int, *, by: str, clock: Clock,
         if stage["id"] == row["stage"]:
             raise Invalid(f"The application is already in '{stage['name']}'.",
                           {"to_stage": "Choose another stage."})
-        await transitions.write([row], Change("moved", stage, by, clock.now()))
+        await transitions.write([row], Change("moved", stage, by, clock.now()), queue=queue)
 
 
 _ACTION_NAMES = {"rejected": "Reject", "withdrawn": "Withdraw", "hired": "Hire"}
@@ -95,14 +102,16 @@ def _reason_text(label: str, note: str) -> str:
 
 
 async def reject(application_id: int, reason_id: int | None, *, by: str, note: str = "",
-                 clock: Clock) -> None:
+                 clock: Clock, notify: bool = True, queue: TaskQueue | None = None) -> None:
+    """`notify=False`: the reason's rejection email is not sent."""
     async with transaction():
         row = await _locked(application_id)
         _must_be_active(row)
         label = await reason_label(reason_id, "company")
         stage = await stage_of_kind(row["requisition"], "rejected")
         await transitions.write([row], Change("rejected", stage, by, clock.now(),
-                                              _reason_text(label, note), reason_id))
+                                              _reason_text(label, note), reason_id),
+                                notify=notify, queue=queue)
 
 
 async def withdraw_for_candidate(application_id: int, reason_id: int | None, *, by: str,
@@ -142,13 +151,16 @@ async def _take_opening(requisition_id: int, now) -> None:
         raise Conflict("This requisition has no opening left to fill (or is not open).")
 
 
-async def reopen(application_id: int, *, by: str, note: str = "", clock: Clock) -> None:
+async def reopen(application_id: int, *, by: str, note: str = "", clock: Clock,
+                 queue: TaskQueue | None = None) -> None:
     """Back to active at the applied stage. A hire is not undone here: it took an opening
     and may have closed the requisition."""
     async with transaction():
         row = await _locked(application_id)
+        if row["status"] == "hired":
+            raise Invalid(HIRED_IS_FINAL)
         if row["status"] not in ("rejected", "withdrawn"):
             raise Invalid("Only rejected or withdrawn applications can be reopened.")
         stage = await stage_of_kind(row["requisition"], "applied")
         await transitions.write([row], Change("reopened", stage, by, clock.now(),
-                                              note.strip()[:1000]))
+                                              note.strip()[:1000]), queue=queue)

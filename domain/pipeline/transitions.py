@@ -3,7 +3,8 @@
 Callers lock the applications (SELECT … FOR UPDATE), decide which rows may change, and
 hand them here. Everything is set-based — one UPDATE … RETURNING, one multi-row INSERT
 each for the transitions, the audit entries and the timeline events — so moving 1,000
-applicants costs four statements, and moving one costs the same four.
+applicants costs four statements, and moving one costs the same four (plus the stage's
+automation: a constant handful more).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.db import fetch
+from domain.hiring_emails import automation
+from domain.ports import TaskQueue
 
 # Transition kind → engagement event type on the person's timeline.
 TIMELINE_TYPES = {"moved": "application_stage_changed", "reopened": "application_stage_changed",
@@ -45,15 +48,22 @@ async def lock(requisition_id: int, application_ids: list[int]) -> list[dict]:
     return await fetch(_LOCK, application_ids, requisition_id)
 
 
-async def write(rows: list[dict], change: Change) -> list[int]:
-    """Apply `change` to the locked `rows`; returns the ids written."""
+async def write(rows: list[dict], change: Change, *, notify: bool = True,
+                queue: TaskQueue | None = None) -> list[int]:
+    """Apply `change` to the locked `rows`; returns the ids written. Then the stage's
+    automation runs for them (`domain.hiring_emails.automation`), set-based as well;
+    `notify=False` holds back a rejection email."""
     if not rows:
         return []
     ids = [row["id"] for row in rows]
     await _update(ids, change)
-    await _insert_transitions(rows, change)
+    written = await _insert_transitions(rows, change)
     await _insert_audit(rows, change)
     await _insert_timeline(rows, change)
+    await automation.after_write(written, kind=change.kind, stage=change.to_stage,
+                                 by=change.by, at=change.at,
+                                 rejection_reason=change.rejection_reason, notify=notify,
+                                 queue=queue)
     return ids
 
 
@@ -68,13 +78,15 @@ async def _update(ids: list[int], change: Change) -> None:
         change.rejection_reason, change.at if decided else None)
 
 
-async def _insert_transitions(rows: list[dict], change: Change) -> None:
-    await fetch(
+async def _insert_transitions(rows: list[dict], change: Change) -> dict[int, int]:
+    """Returns application id → its new transition's id."""
+    written = await fetch(
         "INSERT INTO stage_transitions (application, from_stage, to_stage, kind, by, at, "
         "reason) SELECT u.id, u.from_stage, $3, $4, $5, $6, $7 "
-        "FROM unnest($1::int[], $2::int[]) AS u(id, from_stage)",
+        "FROM unnest($1::int[], $2::int[]) AS u(id, from_stage) RETURNING id, application",
         [row["id"] for row in rows], [row["stage"] for row in rows],
         change.to_stage["id"], change.kind, change.by[:320], change.at, change.reason)
+    return {row["application"]: row["id"] for row in written}
 
 
 async def _insert_audit(rows: list[dict], change: Change) -> None:

@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 
 from domain.db import fetch, transaction
+from domain.hiring_emails.defaults import REASON_TEMPLATES, STAGE_TEMPLATES, ensure_templates
 
 STANDARD = "Standard"
 # (name, kind, candidate-facing label, late stage)
@@ -38,6 +39,7 @@ REJECTION_REASONS = (
 
 async def ensure_hiring_defaults(*, now: datetime) -> None:
     async with transaction():
+        await ensure_templates(now=now)  # before the stages and reasons that name them
         rows = await fetch(
             "INSERT INTO stage_templates (name, description, silver_threshold, created_at, "
             "updated_at) VALUES ($1, $2, 3.00, $3, $3) ON CONFLICT (name) DO NOTHING "
@@ -49,11 +51,13 @@ async def ensure_hiring_defaults(*, now: datetime) -> None:
                     "candidate_label, late_stage, automation, scorecard_attributes) "
                     "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::varchar[])",
                     rows[0]["id"], position, name, kind, label, late,
-                    json.dumps({"email": "", "ask_scorecard": kind == "interview"}),
+                    json.dumps({"email": STAGE_TEMPLATES.get(name, ""),
+                                "ask_scorecard": kind == "interview",
+                                "request_availability": False}),
                     SCORECARD_ATTRIBUTES.get(name, []))
         await fetch(
             "INSERT INTO rejection_reasons (label, by, email_template, is_active, created_at) "
-            "SELECT label, by, '', true, $3 FROM unnest($1::varchar[], $2::varchar[]) "
-            "AS r(label, by) ON CONFLICT (label) DO NOTHING",
+            "SELECT label, by, email, true, $3 FROM unnest($1::varchar[], $2::varchar[], "
+            "$4::varchar[]) AS r(label, by, email) ON CONFLICT (label) DO NOTHING",
             [label for label, _ in REJECTION_REASONS], [by for _, by in REJECTION_REASONS],
-            now)
+            now, [REASON_TEMPLATES.get(label, "") for label, _ in REJECTION_REASONS])

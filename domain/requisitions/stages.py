@@ -7,6 +7,7 @@ applied stage.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -29,9 +30,11 @@ class Stage:
     scorecard_attributes: list[str] = field(default_factory=list)
     email: str = ""
     ask_scorecard: bool = False
+    request_availability: bool = False
 
     def automation(self) -> dict:
-        return {"email": self.email, "ask_scorecard": self.ask_scorecard}
+        return {"email": self.email, "ask_scorecard": self.ask_scorecard,
+                "request_availability": self.request_availability}
 
 
 @dataclass
@@ -46,9 +49,11 @@ def text(value: object) -> str:
     return " ".join(str(value or "").split())
 
 
-def parse_stage(row: dict, prefix: str, errors: dict[str, str]) -> Stage:
+def parse_stage(row: dict, prefix: str, errors: dict[str, str],
+                email_keys: Collection[str] | None = None) -> Stage:
     """One stage row from a form (strings and a few booleans); problems land in `errors`
-    under `prefix` (the row's field name)."""
+    under `prefix` (the row's field name). `email_keys`: the active stage email templates
+    the automation may name (None: not checked here)."""
     name, label = text(row.get("name")), text(row.get("candidate_label"))
     kind = str(row.get("kind") or "")
     attributes = [text(a) for a in str(row.get("scorecard_attributes") or "").split(",")
@@ -66,9 +71,12 @@ def parse_stage(row: dict, prefix: str, errors: dict[str, str]) -> Stage:
                          "by commas."
     elif len(email) > 80:
         errors[prefix] = "Use at most 80 characters for the email template name."
+    elif email and email_keys is not None and email not in email_keys:
+        errors[prefix] = "Choose one of the active stage email templates (or none)."
     return Stage(name=name, kind=kind, candidate_label=label,
                  late_stage=bool(row.get("late_stage")), scorecard_attributes=attributes,
-                 email=email, ask_scorecard=bool(row.get("ask_scorecard")))
+                 email=email, ask_scorecard=bool(row.get("ask_scorecard")),
+                 request_availability=bool(row.get("request_availability")))
 
 
 def stage_list_problem(stages: list[Stage] | list[dict]) -> str:
@@ -87,7 +95,8 @@ def stage_list_problem(stages: list[Stage] | list[dict]) -> str:
     return ""
 
 
-def parse_template(raw: dict) -> tuple[TemplateDraft | None, dict[str, str]]:
+def parse_template(raw: dict, email_keys: Collection[str] | None = None,
+                   ) -> tuple[TemplateDraft | None, dict[str, str]]:
     """The stage template form. Blank stage rows are dropped (the form offers an empty
     one); rows are ordered by their "order" number, then as shown."""
     errors: dict[str, str] = {}
@@ -101,7 +110,7 @@ def parse_template(raw: dict) -> tuple[TemplateDraft | None, dict[str, str]]:
     rows = [(index, row) for index, row in enumerate(raw.get("stages") or [])
             if text(row.get("name")) or text(row.get("candidate_label"))]
     rows.sort(key=lambda pair: (_order(pair[1].get("order"), pair[0]), pair[0]))
-    stages = [parse_stage(row, f"stages-{index}", errors) for index, row in rows]
+    stages = [parse_stage(row, f"stages-{index}", errors, email_keys) for index, row in rows]
     if not any(key.startswith("stages-") for key in errors):
         problem = stage_list_problem(stages) if stages else "Add the stages of the process."
         if problem:

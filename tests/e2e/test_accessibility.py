@@ -164,6 +164,28 @@ async def test_back_office_pages_are_accessible(page, live_server, recruiter, co
         await assert_accessible(page, path)
 
 
+async def test_duplicate_review_and_merge_pages_are_accessible(page, live_server, recruiter,
+                                                              community):
+    from domain.db import fetch
+    from domain.dedupe import merge, service
+    from domain.ports import SystemClock
+
+    kept, other = [(await fetch(
+        "INSERT INTO people (email, full_name, phone, source, created_at, updated_at) "
+        "VALUES ($1, 'Ann Smith', '+447911123456', 'portal', now(), now()) RETURNING id",
+        email))[0]["id"] for email in ("ann@example.com", "ann.other@example.com")]
+    await service.suggest_for(other, SystemClock().now())
+    await sign_in_staff(page, live_server.base_url, recruiter.email, recruiter.password)
+    for path in ("/backoffice/candidates/duplicates",
+                 f"/backoffice/candidates/{kept}/merge/{other}"):
+        await page.goto(live_server.url(path))
+        await assert_accessible(page, path)
+    await merge.merge(kept, other, by=recruiter.email, now=SystemClock().now())
+    for path in (f"/backoffice/candidates/{kept}", f"/backoffice/candidates/{other}"):
+        await page.goto(live_server.url(path))
+        await assert_accessible(page, path)
+
+
 async def test_admin_pages_are_accessible(page, live_server, community):
     from domain.accounts import service as accounts
     from domain.ports import SystemClock

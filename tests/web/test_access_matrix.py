@@ -153,6 +153,11 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/pools/{pool_id:int}": (staff(P.POOLS_WORK, "pool"), ("-", "P", "missing")),
     "/backoffice/hiring-setup": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/reasons": (staff(P.HIRING_SETUP), ("-",)),
+    "/backoffice/hiring-setup/emails": (staff(P.HIRING_SETUP), ("-",)),
+    "/backoffice/hiring-setup/emails/new": (staff(P.HIRING_SETUP), ("-",)),
+    # template_id is the first stage template's id (1), which a seeded email template has.
+    "/backoffice/hiring-setup/emails/{template_id:int}": (staff(P.HIRING_SETUP),
+                                                          ("-", "missing")),
     "/backoffice/hiring-setup/templates/new": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/templates/{template_id:int}": (staff(P.HIRING_SETUP),
                                                             ("-", "missing")),

@@ -55,14 +55,15 @@ async def test_an_admin_creates_and_edits_a_stage_template(app):
     await admin.get("/backoffice/hiring-setup/templates/new")
     form = template_form(**{"stages-1-scorecard_attributes": "Motivation, English",
                             "stages-1-ask_scorecard": "yes", "stages-1-late_stage": "yes",
-                            "stages-1-email": "screen_invite"})
+                            "stages-1-email": "moved-to-screen"})
     response = await admin.submit("/backoffice/hiring-setup/templates/new", form)
     assert response.status_code == 303, response.text
     stages = await _template_stages("Quick")
     assert [s["name"] for s in stages] == ["Applied", "Chat", "Hired", "Rejected", "Withdrawn"]
     assert stages[1]["scorecard_attributes"] == ["Motivation", "English"]
-    assert json.loads(stages[1]["automation"]) == {"email": "screen_invite",
-                                                  "ask_scorecard": True}
+    assert json.loads(stages[1]["automation"]) == {"email": "moved-to-screen",
+                                                  "ask_scorecard": True,
+                                                  "request_availability": False}
     template_id = stages[0]["template"]
     url = f"/backoffice/hiring-setup/templates/{template_id}"
     page = await admin.get(url)
