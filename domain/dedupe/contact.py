@@ -6,10 +6,12 @@ Definition: a staff member "contacted" a person when, within the last RECENT_DAY
   - an offer they prepared was sent to the person (offers.sent_at, by offers.created_by),
   - or the audit log records them emailing the person: an entry whose action is one of
     EMAIL_ACTIONS (or ends in ".emailed" / ".email_sent") with subject "person:<id>" or
-    "application:<id>" of one of the person's applications.
+    "application:<id>" of one of the person's applications, or a pipeline bulk email
+    ("application.bulk_email", subject "requisition:<id>") whose detail lists one of them.
 Event host messages go to every registrant of an event, so they are not a personal
 contact and are left out. Every branch reads by an index (applications.person,
-interviews_application, offers_application, audit_subject_idx) and the window is bounded.
+interviews_application, offers_application, audit_subject_idx on the person's,
+applications' and requisitions' subjects) and the window is bounded.
 """
 
 from __future__ import annotations
@@ -19,8 +21,7 @@ from datetime import datetime, timedelta
 from domain.db import fetch
 
 RECENT_DAYS = 14
-EMAIL_ACTIONS = ("application.emailed", "person.emailed", "pipeline.email_sent",
-                 "pipeline.bulk_email")
+EMAIL_ACTIONS = ("application.emailed", "person.emailed", "pipeline.email_sent")
 
 _VERBS = {"interview": "scheduled an interview with them", "offer": "sent them an offer",
           "email": "emailed them"}
@@ -41,7 +42,11 @@ async def recent(person_id: int, now: datetime, *, excluding: str = "") -> list[
         " WHERE e.subject = ANY(ARRAY['person:' || $1::text] || "
         "   ARRAY(SELECT 'application:' || id::text FROM apps)) AND e.occurred_at >= $2 "
         "   AND (e.action = ANY($4::text[]) OR e.action LIKE '%.emailed' "
-        "        OR e.action LIKE '%.email_sent')) "
+        "        OR e.action LIKE '%.email_sent')"
+        " UNION ALL SELECT e.actor, e.occurred_at, 'email' FROM applications a "
+        " JOIN audit_entries e ON e.subject = 'requisition:' || a.requisition::text "
+        " WHERE a.person = $1 AND e.action = 'application.bulk_email' "
+        "   AND e.occurred_at >= $2 AND e.detail -> 'applications' @> to_jsonb(a.id)) "
         "SELECT DISTINCT ON (lower(t.actor)) t.actor, t.at, t.kind, s.full_name "
         "FROM touches t LEFT JOIN staff_users s ON lower(s.email) = lower(t.actor) "
         "WHERE t.actor <> '' AND lower(t.actor) <> lower($3) AND t.at <= $5 "

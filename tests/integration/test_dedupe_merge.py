@@ -8,7 +8,6 @@ person."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import pytest
 
@@ -252,4 +251,3 @@ async def test_an_older_merge_is_undone_only_after_a_later_one_of_the_kept_recor
     await merging.merge(a, b, by="rec@corp.test", now=clock.now())
     with pytest.raises(Conflict, match="undo that merge first"):
         await merging.undo(first, by="rec@corp.test", now=clock.now())
-    _ = timedelta
