@@ -341,7 +341,9 @@ async def test_requisition_and_hiring_setup_pages_are_accessible(page, live_serv
     base = f"/backoffice/requisitions/{requisition['id']}"
     for path in ("/backoffice/requisitions", "/backoffice/requisitions/new", base,
                  f"{base}/settings", f"{base}/stages", f"{base}/team", "/backoffice/hiring-setup",
-                 "/backoffice/hiring-setup/templates/1", "/backoffice/hiring-setup/reasons"):
+                 "/backoffice/hiring-setup/templates/1", "/backoffice/hiring-setup/reasons",
+                 "/backoffice/hiring-setup/emails", "/backoffice/hiring-setup/emails/new",
+                 "/backoffice/hiring-setup/emails/1"):
         await page.goto(live_server.url(path))
         await assert_accessible(page, path)
     await page.goto(live_server.url("/backoffice/requisitions/new"))
