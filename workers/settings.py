@@ -22,13 +22,14 @@ from workers.tasks import (
     events,
     interview_reminders,
     mail,
+    offer_expiry,
     outbox,
     privacy,
 )
 
 # Each task module lists its TASKS and CRON_JOBS; a test checks names against these.
 TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance,
-                event_integrity, compliance, interview_reminders]
+                event_integrity, compliance, interview_reminders, offer_expiry]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5

@@ -8,7 +8,8 @@ approver approved the terms they saw, not the new ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD")
 PERIODS = {"year": "per year", "month": "per month", "hour": "per hour"}
@@ -50,6 +51,16 @@ _PAST = {"submit": "submitted for approval", "approve": "approved",
 
 def may_approve(author: str, approver: str) -> bool:
     return author.strip().lower() != approver.strip().lower()
+
+
+# The zone whose midnight ends a response deadline day. Settings have no company time
+# zone, so it is UTC (the same everywhere an offer's deadline is checked).
+COMPANY_TIME_ZONE = "UTC"
+
+
+def deadline_today(now: datetime, zone: str = COMPANY_TIME_ZONE) -> date:
+    """Today's date where deadlines are counted."""
+    return now.astimezone(ZoneInfo(zone)).date()
 
 
 def is_past_deadline(expires_on: date | None, today: date) -> bool:

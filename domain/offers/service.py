@@ -17,7 +17,7 @@ from domain.db import fetch, transaction
 from domain.engagement import service as engagement
 from domain.errors import Conflict, Invalid, NotFound, PermissionDenied
 from domain.mail import service as mail
-from domain.offers import queries, rules
+from domain.offers import outcomes, queries, rules
 from domain.offers.rules import OfferDraft
 from domain.pipeline import moves
 from domain.ports import Clock, TaskQueue
@@ -109,7 +109,7 @@ async def reject_approval(offer_id: int, note: str, *, by: Staff, clock: Clock) 
 async def send(offer_id: int, *, by: Staff, clock: Clock, queue: TaskQueue | None) -> None:
     now = clock.now()
     offer = await queries.offer_view(offer_id)
-    if rules.is_past_deadline(offer["expires_on"], now.date()):
+    if rules.is_past_deadline(offer["expires_on"], rules.deadline_today(now)):
         raise Invalid("The response deadline has passed; edit the offer to set a new one.")
     async with transaction():
         rows = await fetch("UPDATE offers SET status = 'sent', sent_at = $2, updated_at = $2 "
@@ -136,10 +136,12 @@ async def withdraw(offer_id: int, *, by: Staff, clock: Clock,
         await _email(offer, "offer_withdrawn", now, queue)
 
 
-async def respond(offer_id: int, *, accept: bool, reason: str = "", clock: Clock) -> str:
+async def respond(offer_id: int, *, accept: bool, reason: str = "", clock: Clock,
+                  queue: TaskQueue | None = None) -> str:
     """The candidate's answer: "accepted", "declined", or "expired" when the deadline has
-    passed (the offer is marked expired). AlreadyAnswered for an offer no longer sent;
-    accepting hires in the same transaction, so a failed hire leaves the offer sent."""
+    passed (the offer is marked expired, as the expiry sweep would). AlreadyAnswered for
+    an offer no longer sent; accepting hires in the same transaction, so a failed hire
+    leaves the offer sent. The hiring team, author and approver are told the decision."""
     now = clock.now()
     async with transaction():
         # The row lock serialises two answers: the second waits, then sees the first.
@@ -150,10 +152,10 @@ async def respond(offer_id: int, *, accept: bool, reason: str = "", clock: Clock
         if offer["status"] != "sent":
             raise AlreadyAnswered(f"This offer is already {offer['status']}.")
         person = await _person(offer["application"])
-        if rules.is_past_deadline(offer["expires_on"], now.date()):
+        if rules.is_past_deadline(offer["expires_on"], rules.deadline_today(now)):
             await fetch("UPDATE offers SET status = 'expired', updated_at = $2 WHERE id = $1",
                         offer_id, now)
-            await _audit(offer_id, offer["application"], "offer.expired", "candidate", now)
+            await outcomes.record_expired([offer_id], now=now, queue=queue)
             return "expired"
         status = "accepted" if accept else "declined"
         await fetch("UPDATE offers SET status = $2, responded_at = $3, decline_reason = $4, "
@@ -167,6 +169,7 @@ async def respond(offer_id: int, *, accept: bool, reason: str = "", clock: Clock
         if accept:
             await moves.hire(offer["application"], by="candidate (accepted offer)",
                              clock=clock)
+        await outcomes.tell_team([offer_id], status, now=now, queue=queue)
     return status
 
 

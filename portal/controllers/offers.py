@@ -56,7 +56,8 @@ async def respond(request: Request, token: FromPath[str]) -> Template | Redirect
     try:
         outcome = await offers.respond(offer_id, accept=answer == "accept",
                                        reason=str(form.get("reason", ""))[:2000],
-                                       clock=request.app.state.clock)
+                                       clock=request.app.state.clock,
+                                       queue=request.app.state.queue)
     except offers.AlreadyAnswered:
         return await _show(request, token, offer_id, already=True, status_code=409)
     except (Conflict, Invalid, NotFound) as exc:
