@@ -106,6 +106,18 @@ async def request_one(application_id: int, stage_id: int | None = None, *, by: s
     return created[0]
 
 
+async def close_for_interview(application_id: int, stage_id: int, *, by: str,
+                              now: datetime) -> None:
+    """An interview was scheduled at this stage: an unanswered request is no longer
+    needed (its link then says so). In the caller's transaction."""
+    await fetch("WITH closed AS (UPDATE availability_requests SET status = 'cancelled' "
+                "WHERE application = $1 AND stage = $2 AND status = 'requested' "
+                "RETURNING id) INSERT INTO audit_entries (occurred_at, actor, action, "
+                "subject, ip, detail) SELECT $3, $4, 'interview.availability_cancelled', "
+                "'application:' || $1::int, '', jsonb_build_object('request', id) FROM closed",
+                application_id, stage_id, now, by[:320])
+
+
 async def cancel(request_id: int, *, by: str, now: datetime) -> None:
     async with transaction():
         rows = await fetch("UPDATE availability_requests SET status = 'cancelled' "
@@ -124,23 +136,38 @@ async def submit(request_id: int, answer: Availability, *, clock: Clock,
     now = clock.now()
     async with transaction():
         request = await _locked(request_id)
-        if request["status"] != "requested":
-            raise Conflict(_closed_message(request["status"]))
-        await fetch("UPDATE availability_requests SET status = 'submitted', time_zone = $2, "
-                    "windows = $3::jsonb, note = $4, submitted_at = $5 WHERE id = $1",
-                    request_id, answer.time_zone, json.dumps(answer.stored_windows()),
-                    answer.note, now)
-        await _audit("interview.availability_submitted", request["application"], request_id,
-                     "candidate", now, {"windows": len(answer.windows)})
-        await fetch("INSERT INTO engagement_events (person, type, occurred_at, source, "
-                    "payload) VALUES ($1, 'availability_submitted', $2, $3, $4::jsonb)",
-                    request["person"], now, f"availability:{request_id}",
-                    json.dumps({"windows": len(answer.windows)}))
-        recipients = await _recruiters(request)
-        await mail.queue_emails([
-            mail.Outgoing(None, email, {"request_id": request_id},
-                          f"{SUBMITTED_TEMPLATE}:{request_id}:{email.lower()}")
-            for email in recipients], template=SUBMITTED_TEMPLATE, now=now, queue=queue)
+        closed = request["status"] if request["status"] != "requested" else None
+        if closed is None and request["application_status"] != "active":
+            # Decided meanwhile (rejected, withdrawn, hired): nobody needs the answer.
+            await fetch("UPDATE availability_requests SET status = 'cancelled' WHERE id = $1",
+                        request_id)
+            await _audit("interview.availability_cancelled", request["application"],
+                         request_id, "system", now)
+            closed = "cancelled"
+        if closed is None:
+            await _store_answer(request, answer, now, queue)
+    if closed is not None:  # raised after commit: the cancellation above is kept
+        raise Conflict(_closed_message(closed))
+
+
+async def _store_answer(request: dict, answer: Availability, now: datetime,
+                        queue: TaskQueue | None) -> None:
+    request_id = request["id"]
+    await fetch("UPDATE availability_requests SET status = 'submitted', time_zone = $2, "
+                "windows = $3::jsonb, note = $4, submitted_at = $5 WHERE id = $1",
+                request_id, answer.time_zone, json.dumps(answer.stored_windows()),
+                answer.note, now)
+    await _audit("interview.availability_submitted", request["application"], request_id,
+                 "candidate", now, {"windows": len(answer.windows)})
+    await fetch("INSERT INTO engagement_events (person, type, occurred_at, source, "
+                "payload) VALUES ($1, 'availability_submitted', $2, $3, $4::jsonb)",
+                request["person"], now, f"availability:{request_id}",
+                json.dumps({"windows": len(answer.windows)}))
+    recipients = await _recruiters(request)
+    await mail.queue_emails([
+        mail.Outgoing(None, email, {"request_id": request_id},
+                      f"{SUBMITTED_TEMPLATE}:{request_id}:{email.lower()}")
+        for email in recipients], template=SUBMITTED_TEMPLATE, now=now, queue=queue)
 
 
 def _closed_message(status: str) -> str:
@@ -150,7 +177,8 @@ def _closed_message(status: str) -> str:
 
 
 async def _locked(request_id: int) -> dict:
-    rows = await fetch("SELECT r.*, a.person, a.requisition FROM availability_requests r "
+    rows = await fetch("SELECT r.*, a.person, a.requisition, a.status AS application_status "
+                       "FROM availability_requests r "
                        "JOIN applications a ON a.id = r.application WHERE r.id = $1 "
                        "FOR UPDATE OF r", request_id)
     if not rows:
@@ -180,7 +208,8 @@ async def _audit(action: str, application_id: int, request_id: int, by: str, now
 
 # Read side ------------------------------------------------------------------------------
 
-_VIEW = ("SELECT r.*, a.person, a.requisition, p.email, p.full_name, q.title AS job_title, "
+_VIEW = ("SELECT r.*, a.person, a.requisition, a.status AS application_status, p.email, "
+         "p.full_name, q.title AS job_title, "
          "s.name AS stage_name, coalesce(pr.time_zone, '') AS profile_time_zone "
          "FROM availability_requests r JOIN applications a ON a.id = r.application "
          "JOIN people p ON p.id = a.person JOIN requisitions q ON q.id = a.requisition "
@@ -226,7 +255,8 @@ async def email_context(template: str, stored: dict, *, clock: Clock) -> dict:
     settings = get_settings()
     view = await request_view(int(stored["request_id"]))
     wanted = "requested" if template == REQUEST_TEMPLATE else "submitted"
-    if view["status"] != wanted:
+    if view["status"] != wanted or (template == REQUEST_TEMPLATE
+                                    and view["application_status"] != "active"):
         # Answered or withdrawn between queueing and sending: nothing worth saying now.
         raise LookupError(f"the availability request is {view['status']}; {template} "
                           "not sent")

@@ -1,6 +1,7 @@
 """Before and after a scheduled interview, from a cron task (every 5 minutes).
 
-Reminder: 24 hours before the start, one email to the candidate and one to each panelist.
+Reminder: 24 hours before the start, one email to the candidate and one to each panelist
+(none once the application is no longer active: rejected, withdrawn, hired).
 Due while the start is between 1 and 24 hours away (a cron that was down sends it late,
 never minutes before the start), and only for an interview booked or moved at least 24
 hours before its start: one booked later has just sent the invitation with everything.
@@ -37,7 +38,8 @@ BATCH = 500
 _CLAIM_REMINDERS = (
     "UPDATE interviews SET reminded_at = $1 WHERE id IN (SELECT id FROM interviews "
     "WHERE status = 'scheduled' AND reminded_at IS NULL AND starts_at > $2 "
-    "AND starts_at <= $3 AND updated_at <= starts_at - $4::interval "
+    "AND starts_at <= $3 AND updated_at <= starts_at - $4::interval AND application IN "
+    "(SELECT id FROM applications WHERE status = 'active') "
     "ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) "
     "AND status = 'scheduled' AND reminded_at IS NULL RETURNING id")
 

@@ -16,7 +16,7 @@ from domain.audit import service as audit
 from domain.db import fetch, transaction
 from domain.engagement import service as engagement
 from domain.errors import Conflict, Invalid, NotFound
-from domain.interviews import queries
+from domain.interviews import availability, queries
 from domain.interviews.rules import InterviewDraft
 from domain.mail import service as mail
 from domain.ports import Clock, TaskQueue
@@ -66,6 +66,8 @@ async def schedule(application_id: int, draft: InterviewDraft, *, by: Staff, clo
                     "SELECT $1, s, s + $3::interval FROM unnest($2::timestamptz[]) AS s",
                     interview_id, draft.slots, duration)
         await _audit(interview_id, application_id, f"interview.{draft.status}", by, now)
+        await availability.close_for_interview(application_id, application["stage"],
+                                               by=by.email, now=now)
         if draft.starts_at:
             await _booked(interview_id, application, now, queue, sequence=0)
         else:

@@ -185,3 +185,29 @@ async def test_a_cancelled_request_takes_no_answer(clock):
                                   clock=clock, queue=None)
     with pytest.raises(Conflict):
         await availability.cancel(request_id, by="rec@corp.test", now=NOW)
+
+
+async def test_scheduling_or_a_decision_closes_an_unanswered_request(clock):
+    from domain.interviews import service as interviews
+    from domain.interviews.rules import InterviewDraft
+
+    w = await _world(2, clock)
+    scheduled, rejected = w["applications"]
+    first, second = await availability.request_many(w["applications"], stage_id=w["stage"],
+                                                    by="automation", now=NOW)
+    draft = InterviewDraft(title="Technical interview", panelists=[w["staff"].id],
+                           duration_minutes=60, time_zone="UTC", location="Room 4",
+                           join_url="", starts_at=datetime(2026, 11, 9, 10, tzinfo=UTC),
+                           slots=[])
+    await interviews.schedule(scheduled, draft, by=w["staff"], clock=clock, queue=None)
+    assert await fetchval("SELECT status FROM availability_requests WHERE id = $1",
+                          first) == "cancelled"
+    await fetch("UPDATE applications SET status = 'rejected' WHERE id = $1", rejected)
+    answer = _answer("UTC", ("2026-11-05", "09:00", "10:00"))
+    for request_id in (first, second):
+        with pytest.raises(Conflict, match="no longer need"):
+            await availability.submit(request_id, answer, clock=clock, queue=None)
+    assert await fetchval("SELECT count(*) FROM availability_requests "
+                          "WHERE status = 'cancelled'") == 2
+    assert await fetchval("SELECT count(*) FROM outbound_emails "
+                          "WHERE template = 'availability_submitted'") == 0

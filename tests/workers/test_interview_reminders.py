@@ -88,11 +88,16 @@ async def test_the_reminder_goes_once_to_the_candidate_and_each_panelist(clock, 
     assert "on the panel for Ann Smith's interview" in panelist.text_body
 
 
-async def test_no_reminder_for_proposed_cancelled_or_late_booked_interviews(clock, queue):
+async def test_no_reminder_for_proposed_cancelled_late_booked_or_decided_ones(clock, queue):
     w = await _world(clock)
     await _schedule(w, clock, queue, slots=2)  # proposed: the candidate has not chosen
     cancelled = await _schedule(w, clock, queue)
     await interviews.cancel(cancelled, by=w["pat"], clock=clock, queue=queue)
+    other = await create_application(
+        (await fetch("SELECT requisition FROM applications"))[0]["requisition"],
+        await person("bob@example.com", "Bob"), "Interview")
+    await _schedule({**w, "application": other}, clock, queue)
+    await fetch("UPDATE applications SET status = 'rejected' WHERE id = $1", other["id"])
     clock.current = START - timedelta(hours=10)
     await _schedule(w, clock, queue)  # booked 10 h ahead: the invitation just went
     assert await run(send_interview_reminders, clock, queue) == 0
