@@ -3,6 +3,8 @@ adding people by email, moving a selection to another stage, removing someone.""
 
 from __future__ import annotations
 
+import json
+
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -11,8 +13,9 @@ from backoffice.auth import require_staff
 from backoffice.permissions import requires
 from domain.accounts.permissions import Permission
 from domain.errors import Invalid
-from domain.pools import queries, rules, service
+from domain.pools import queries, rules, service, snapshots
 from domain.pools.tables import DEFAULT_STAGES
+from domain.segments import queries as segments
 from web_common import page
 
 CAN_WORK = [requires(Permission.POOLS_WORK)]
@@ -58,6 +61,8 @@ async def _detail(request: Request, pool_id: int, *, stage: str = "", after: str
                   status: int = 200) -> Template:
     staff = await require_staff(request)
     pool = await queries.pool(pool_id, staff.id)
+    if pool["kind"] == "dynamic":
+        return await _dynamic(request, pool, staff, after=after, notice=notice)
     stage = stage if stage in pool["stages"] else ""
     members = await queries.members(pool_id, stage=stage, cursor=after or None)
     next_url = None
@@ -70,6 +75,25 @@ async def _detail(request: Request, pool_id: int, *, stage: str = "", after: str
     return page(request, "backoffice/pools/detail.html", status_code=status,
                 current_staff=staff, errors=errors or {}, notice=notice, emails=emails,
                 stage_choices=[(s, rules.stage_label(s)) for s in pool["stages"]], **context)
+
+
+async def _dynamic(request: Request, pool: dict, staff, *, after: str, notice: str) -> Template:
+    """A dynamic pool: its segment evaluated now, page by page, and its daily sizes."""
+    now = request.app.state.clock.now()
+    definition = pool["segment"]
+    if isinstance(definition, str):
+        definition = json.loads(definition)
+    cursor = int(after) if after.isdigit() and len(after) < 10 else None
+    try:
+        rows, next_after = await segments.page(definition, now=now, after=cursor)
+        count, problem = await segments.count(definition, now=now), ""
+    except Invalid as exc:
+        rows, next_after, count, problem = [], None, 0, str(exc)
+    next_url = f"/backoffice/pools/{pool['id']}?after={next_after}" if next_after else None
+    return page(request, "backoffice/pools/dynamic.html", current_staff=staff, pool=pool,
+                rows=rows, count=count, problem=problem, next_url=next_url, notice=notice,
+                definition=json.dumps(definition, indent=1),
+                history=await snapshots.history(pool["id"], now=now))
 
 
 @get("/pools/{pool_id:int}", name="backoffice.pools.detail", guards=CAN_WORK,

@@ -26,7 +26,9 @@ async def visible_pools(staff_id: int) -> list[dict]:
     return await fetch(
         "SELECT tp.id, tp.name, tp.kind, tp.visibility, tp.job_function, tp.auto_key, "
         "tp.updated_at, coalesce(s.email, '') AS owner_email, "
-        "(SELECT count(*) FROM pool_members m WHERE m.pool = tp.id) AS members "
+        "CASE WHEN tp.kind = 'dynamic' THEN (SELECT s.members FROM pool_snapshots s "
+        "  WHERE s.pool = tp.id ORDER BY s.day DESC LIMIT 1) "
+        "ELSE (SELECT count(*) FROM pool_members m WHERE m.pool = tp.id) END AS members "
         "FROM talent_pools tp LEFT JOIN staff_users s ON s.id = tp.owner "
         "WHERE (tp.visibility = 'shared' OR tp.owner = $1) "
         "ORDER BY lower(tp.name)", staff_id)
@@ -69,7 +71,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 async def members(pool_id: int, *, stage: str = "", cursor: str | None = None,
                   limit: int = PAGE_SIZE) -> MembersPage:
     """Newest first. Filters are fixed SQL fragments; values travel as parameters."""
-    where, args = ["m.pool = $1"], [pool_id]
+    where: list[str] = ["m.pool = $1"]
+    args: list[object] = [pool_id]
     if stage:
         args.append(stage)
         where.append(f"m.stage = ${len(args)}")

@@ -102,9 +102,14 @@ async def remove(pool_id: int, person_id: int, *, by: str, at: datetime) -> None
 
 
 async def _pool(pool_id: int) -> dict:
-    rows = await fetch("SELECT id, name, stages FROM talent_pools WHERE id = $1", pool_id)
+    """A static pool (a dynamic pool's members come from its segment, not from here)."""
+    rows = await fetch("SELECT id, name, stages, kind FROM talent_pools WHERE id = $1",
+                       pool_id)
     if not rows:
         raise NotFound("No such pool.")
+    if rows[0]["kind"] == "dynamic":
+        raise Invalid("A dynamic pool's members come from its segment.",
+                      {"pool": "People join and leave this pool by matching its segment."})
     return rows[0]
 
 

@@ -3,12 +3,13 @@ newest first), both from the one compiled condition."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from domain.db import fetch, fetchval
-from domain.errors import Invalid
+from domain.errors import Invalid, NotFound
 from domain.segments.compiler import BASE_FROM, BASE_WHERE, compile_segment, load_catalog
 from domain.segments.definition import Group, parse
 
@@ -65,3 +66,25 @@ async def member_ids(definition: Any, *, now: datetime) -> list[int]:
     where, args = await compiled_sql(definition, now=now)
     rows = await fetch(f"SELECT p.id {BASE_FROM} WHERE {where} ORDER BY p.id DESC", *args)
     return [row["id"] for row in rows]
+
+
+async def visible_segments(staff_id: int) -> list[dict]:
+    return await fetch(
+        "SELECT s.id, s.name, s.description, s.visibility, s.updated_at, "
+        "coalesce(u.email, '') AS owner_email FROM segments s "
+        "LEFT JOIN staff_users u ON u.id = s.owner "
+        "WHERE s.visibility = 'shared' OR s.owner = $1 ORDER BY lower(s.name)", staff_id)
+
+
+async def segment(segment_id: int, staff_id: int) -> dict:
+    """One saved segment this staff member may see (someone else's private one → 404)."""
+    rows = await fetch(
+        "SELECT s.*, coalesce(u.email, '') AS owner_email FROM segments s "
+        "LEFT JOIN staff_users u ON u.id = s.owner WHERE s.id = $2 "
+        "AND (s.visibility = 'shared' OR s.owner = $1)", staff_id, segment_id)
+    if not rows:
+        raise NotFound("No such segment.")
+    found = rows[0]
+    if isinstance(found["definition"], str):
+        found["definition"] = json.loads(found["definition"])
+    return found
