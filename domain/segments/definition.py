@@ -176,7 +176,7 @@ def _value(kind: str, choices: tuple[str, ...], value: Any, present: bool, path:
         if not isinstance(value, list) or not value or len(value) > MAX_VALUES or not all(
                 isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31
                 for v in value):
-            raise _fail(path, f"expected a list of 1 to {MAX_VALUES} ids.")
+            raise _fail(path, f"choose at least one (at most {MAX_VALUES}).")
         return tuple(sorted(set(value)))
     if kind == "days":
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_DAYS:
@@ -202,7 +202,7 @@ def _value(kind: str, choices: tuple[str, ...], value: Any, present: bool, path:
 
 def _list_of_text(kind: str, choices: tuple[str, ...], value: Any, path: str) -> tuple:
     if not isinstance(value, list) or not value or len(value) > MAX_VALUES:
-        raise _fail(path, f"expected a list of 1 to {MAX_VALUES} values.")
+        raise _fail(path, f"choose or type at least one value (at most {MAX_VALUES}).")
     out: list[str] = []
     for item in value:
         if not isinstance(item, str) or not item.strip() or len(item) > MAX_TEXT:

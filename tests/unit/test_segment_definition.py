@@ -54,7 +54,7 @@ def test_a_nested_definition_parses_and_round_trips():
     ({"match": "all", "conditions": [{"field": "created", "op": "after",
                                       "value": "last tuesday"}]}, "expected a date"),
     ({"match": "all", "conditions": [{"field": "application", "op": "applied",
-                                      "value": [True]}]}, "list of 1 to 100 ids"),
+                                      "value": [True]}]}, "choose at least one (at most 100)"),
     ({"match": "all", "conditions": [{"field": "consent", "op": "given",
                                       "value": "telepathy"}]}, "unknown consent purpose"),
 ])
