@@ -16,6 +16,7 @@ from workers.queue import ArqTaskQueue, redis_settings
 from workers.tasks import (
     compliance,
     consent,
+    engagement_scoring,
     event_attendance,
     event_integrity,
     event_reminders,
@@ -24,12 +25,14 @@ from workers.tasks import (
     mail,
     offer_expiry,
     outbox,
+    pool_snapshots,
     privacy,
 )
 
 # Each task module lists its TASKS and CRON_JOBS; a test checks names against these.
 TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance,
-                event_integrity, compliance, interview_reminders, offer_expiry]
+                event_integrity, compliance, interview_reminders, offer_expiry,
+                engagement_scoring, pool_snapshots]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5
