@@ -6,6 +6,7 @@ from backoffice.auth import current_staff
 from backoffice.controllers import duplicates
 from backoffice.permissions import requires
 from domain.accounts.permissions import Permission
+from domain.compliance import searches
 from domain.dedupe import contact
 from domain.dedupe import queries as dedupe_queries
 from domain.people import queries
@@ -14,12 +15,13 @@ from web_common import page
 CAN_VIEW = [requires(Permission.CANDIDATES_VIEW)]
 
 
-def _next_url(q: str, community: str, cursor: str | None) -> str | None:
+def _next_url(q: str, community: str, cursor: str | None, requisition: str = "") -> str | None:
     from urllib.parse import urlencode
 
     if cursor is None:
         return None
-    params = {key: value for key, value in (("q", q), ("community", community)) if value}
+    params = {key: value for key, value in (("q", q), ("community", community),
+                                            ("requisition", requisition)) if value}
     return "/backoffice/candidates?" + urlencode({**params, "after": cursor})
 
 
@@ -35,15 +37,26 @@ async def home(request: Request) -> Redirect:
 
 @get("/candidates", name="backoffice.candidates.index", guards=CAN_VIEW, include_in_schema=False)
 async def index(request: Request, q: FromQuery[str] = "", community: FromQuery[str] = "",
-                after: FromQuery[str] = "") -> Template:
+                after: FromQuery[str] = "", requisition: FromQuery[str] = "") -> Template:
     result = await queries.search_people(q=q[:200], community=community[:80], cursor=after or None)
-    context = {"people": result.rows, "next_url": _next_url(q, community, result.next_cursor)}
+    choices = await searches.requisition_choices()
+    chosen = requisition if requisition in {str(i) for i, _ in choices} else ""
+    staff = await current_staff(request)
+    if chosen and not after and (q.strip() or community) and staff is not None:
+        # A search "for requisition X": its criteria and date are kept (first page only,
+        # so "Load more" is not a second search).
+        await searches.record(int(chosen), by=staff.email,
+                              criteria={"text": q.strip()[:200], "community": community[:80]},
+                              result_count=len(result.rows), more=result.next_cursor is not None,
+                              at=request.app.state.clock.now())
+    context = {"people": result.rows,
+               "next_url": _next_url(q, community, result.next_cursor, chosen)}
     if request.headers.get("hx-request") == "true":
         return page(request, "backoffice/candidates/_rows.html", **context)
     return page(
         request, "backoffice/candidates/index.html", q=q, community=community,
-        communities=await queries.community_choices(), current_staff=await current_staff(request),
-        **context,
+        communities=await queries.community_choices(), current_staff=staff,
+        requisitions=[(str(i), title) for i, title in choices], requisition=chosen, **context,
     )
 
 
