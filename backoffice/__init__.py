@@ -26,13 +26,14 @@ from backoffice.controllers import (
     requisition_team,
     requisitions,
     scorecards,
+    skills,
 )
 
 CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registrations,
                event_messages, event_checkin, event_attendance, requisitions,
                requisition_stages, requisition_team, hiring_setup,
                pipeline, applications, audit_log, reports, requisition_metrics,
-               interviews, scorecards, offers, pools]
+               interviews, scorecards, offers, pools, skills]
 
 
 def create_router(*, middleware: list) -> Router:

@@ -16,6 +16,8 @@ from domain.engagement import service as engagement
 from domain.errors import Invalid, NotFound
 from domain.ports import Clock
 from domain.profiles import files, rules
+from domain.skills import normalise as skills_normalise
+from domain.skills import service as skills_service
 
 SKILLS_FILE = Path(__file__).with_name("skills.json")
 
@@ -25,35 +27,15 @@ def taxonomy() -> tuple[dict[str, Any], ...]:
     return tuple(json.loads(SKILLS_FILE.read_text(encoding="utf-8")))
 
 
-_UPSERT_SKILLS = """
-INSERT INTO skills (slug, name, category, synonyms, created_at)
-SELECT s->>'slug', s->>'name', s->>'category',
-       ARRAY(SELECT jsonb_array_elements_text(s->'synonyms')), now()
-FROM jsonb_array_elements($1::jsonb) AS s
-ON CONFLICT (slug) DO UPDATE SET
-    name = EXCLUDED.name, category = EXCLUDED.category, synonyms = EXCLUDED.synonyms
-WHERE (skills.name, skills.category, skills.synonyms)
-      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.category, EXCLUDED.synonyms)
-"""
-_LINK_PARENTS = """
-UPDATE skills AS child SET parent = parent_skill.id
-FROM jsonb_array_elements($1::jsonb) AS s
-JOIN skills AS parent_skill ON parent_skill.slug = s->>'parent'
-WHERE child.slug = s->>'slug' AND child.parent IS DISTINCT FROM parent_skill.id
-"""
-
-
 async def ensure_skills() -> None:
-    """Load skills.json into the skills table. Idempotent: unchanged rows are not
-    rewritten, and skills dropped from the file stay (profiles still name them)."""
-    payload = json.dumps(list(taxonomy()))
-    async with transaction():
-        await execute(_UPSERT_SKILLS, payload)
-        await execute(_LINK_PARENTS, payload)
+    """Seed the skills table from skills.json (domain.skills.service.seed: new skills
+    only, admins own the rest). Idempotent."""
+    await skills_service.seed(taxonomy())
 
 
 async def skill_index() -> rules.SkillIndex:
-    return rules.SkillIndex.build(await fetch("SELECT slug, name, synonyms FROM skills"))
+    """The shared, per-process cached index (domain.skills.normalise)."""
+    return await skills_normalise.skill_index()
 
 
 @dataclass(frozen=True)

@@ -470,3 +470,32 @@ async def test_pool_pages_are_accessible(page, live_server):
     await page.goto(live_server.url("/backoffice/pools/new"))
     await page.get_by_role("button", name="Create pool").click()
     await assert_accessible(page, "new pool with errors")
+
+
+async def test_skills_pages_are_accessible(page, live_server):
+    """The taxonomy list, a skill with its usage, the new-skill form with its errors, a
+    merge preview, and the unmatched text review."""
+    from domain.accounts import service as accounts
+    from domain.db import fetchval
+    from domain.ports import SystemClock
+    from domain.profiles import service as profiles
+    from tests.events_support import person
+
+    await accounts.create_user(email="admin@test.local", full_name="Ada Admin",
+                               roles=["admin"], password="a-long-admin-password",
+                               clock=SystemClock())
+    await profiles.update_profile(await person("pat@example.com", "Pat"), profiles.ProfileUpdate(
+        full_name="Pat", skills=("pytorch",), unmatched_skills=("Pager wrangling",)),
+        clock=SystemClock())
+    ml = await fetchval("SELECT id FROM skills WHERE slug = 'machine-learning'")
+    await sign_in_staff(page, live_server.base_url, "admin@test.local", "a-long-admin-password")
+    for path in ("/backoffice/skills", "/backoffice/skills?q=torch", "/backoffice/skills/new",
+                 f"/backoffice/skills/{ml}", f"/backoffice/skills/{ml}/merge",
+                 f"/backoffice/skills/{ml}/merge?into=data-science",
+                 "/backoffice/skills/unmatched"):
+        response = await page.goto(live_server.url(path))
+        assert response is not None and response.status == 200, path
+        await assert_accessible(page, path)
+    await page.goto(live_server.url("/backoffice/skills/new"))
+    await page.get_by_role("button", name="Add skill").click()
+    await assert_accessible(page, "new skill with errors")

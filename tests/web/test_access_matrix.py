@@ -151,6 +151,11 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/pools": (staff(P.POOLS_WORK), ("-",)),
     "/backoffice/pools/new": (staff(P.POOLS_WORK), ("-",)),
     "/backoffice/pools/{pool_id:int}": (staff(P.POOLS_WORK, "pool"), ("-", "P", "missing")),
+    "/backoffice/skills": (staff(P.SKILLS_MANAGE), ("-",)),
+    "/backoffice/skills/new": (staff(P.SKILLS_MANAGE), ("-",)),
+    "/backoffice/skills/unmatched": (staff(P.SKILLS_MANAGE), ("-",)),
+    "/backoffice/skills/{skill_id:int}": (staff(P.SKILLS_MANAGE), ("-", "missing")),
+    "/backoffice/skills/{skill_id:int}/merge": (staff(P.SKILLS_MANAGE), ("-", "missing")),
     "/backoffice/hiring-setup": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/reasons": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/emails": (staff(P.HIRING_SETUP), ("-",)),
@@ -310,6 +315,7 @@ async def _world(app, clock) -> World:
         "key": {"missing": "no-such-message"}, "provider": {"-": "github"},
         "path": {"-": "no-such-page"}, "file_path": {"-": "css/talentloop.css"},
         "stage": {"-": "applied"}, "export_id": exports, "pool_id": pools,
+        "skill_id": {"-": (await fetch("SELECT id FROM skills WHERE slug = 'python'"))[0]["id"]},
     }
     return World(ids, browsers)
 
