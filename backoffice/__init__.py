@@ -26,6 +26,7 @@ from backoffice.controllers import (
     requisition_team,
     requisitions,
     scorecards,
+    segments,
     skills,
 )
 
@@ -33,7 +34,7 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                event_messages, event_checkin, event_attendance, requisitions,
                requisition_stages, requisition_team, hiring_setup,
                pipeline, applications, audit_log, reports, requisition_metrics,
-               interviews, scorecards, offers, pools, skills]
+               interviews, scorecards, offers, pools, segments, skills]
 
 
 def create_router(*, middleware: list) -> Router:

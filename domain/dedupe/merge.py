@@ -128,14 +128,14 @@ async def _move_all(kept: int, merged: int) -> tuple[dict[str, list[int]], dict[
 
 async def _lock_pair(kept_id: int, merged_id: int) -> tuple[dict, dict]:
     """Both people rows, locked in id order (no deadlock between two merges of a pair)."""
-    if kept_id == merged_id:
-        raise Invalid("Choose two different people to merge.")
     rows = await fetch(
         "SELECT id, email, full_name, phone, linkedin, source, merged_into, created_at "
         "FROM people WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE", [kept_id, merged_id])
     by_id = {row["id"]: row for row in rows}
-    if len(by_id) != 2:
+    if set(by_id) != {kept_id, merged_id}:
         raise NotFound("There is no such person.")
+    if kept_id == merged_id:
+        raise Invalid("Choose two different people to merge.")
     return by_id[kept_id], by_id[merged_id]
 
 

@@ -85,8 +85,11 @@ async def _rows(rules: Rules, person_id: int) -> list[dict[str, Any]]:
         names.append(rules.files.column)
     columns = ", ".join(f'"{name}"' for name in names)
     condition = owner_condition(rules.table, rules.person_path)
+    # Stable order by the table's primary key (a one-row-per-person table such as
+    # engagement_scores is keyed by its person column, not "id").
+    key = rules.table._meta.primary_key._meta.db_column_name
     rows = await fetch(
-        f'SELECT {columns} FROM "{rules.name}" WHERE {condition} ORDER BY "id"',  # noqa: S608
+        f'SELECT {columns} FROM "{rules.name}" WHERE {condition} ORDER BY "{key}"',  # noqa: S608
         person_id,
     )
     json_columns = _json_columns(rules)

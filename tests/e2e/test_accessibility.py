@@ -447,7 +447,8 @@ async def test_pipeline_and_compliance_pages_are_accessible(page, live_server):
 
 
 async def test_pool_pages_are_accessible(page, live_server):
-    """The pool list, the new-pool form with its errors, and a pool with members."""
+    """The pool list, the new-pool form with its errors, a static pool with members, a
+    dynamic pool, and the segment list and builder (drawn by its script)."""
     from domain.accounts import service as accounts
     from domain.pools import rules as pool_rules
     from domain.pools import service as pools
@@ -463,7 +464,23 @@ async def test_pool_pages_are_accessible(page, live_server):
     people = [await person(f"pooled{i}@example.com", f"Pooled {i}") for i in range(3)]
     await pools.add_people(pool, people, source="manual", by=staff.email, at=now)
     await sign_in_staff(page, live_server.base_url, "rita@test.local", "a-long-test-password")
-    for path in ("/backoffice/pools", "/backoffice/pools/new", f"/backoffice/pools/{pool}"):
+    from domain.segments import service as segments
+
+    segment = await segments.save(None, name="Germans", description="", visibility="shared",
+                                  definition={"match": "all", "conditions": [
+                                      {"field": "country", "op": "in", "value": ["DE"]},
+                                      {"match": "any", "conditions": [
+                                          {"field": "skills", "op": "any",
+                                           "value": ["python"]}]}]},
+                                  owner_id=staff.id, by=staff.email, now=now)
+    dynamic = await segments.to_dynamic_pool(
+        {"id": segment, "name": "Germans", "description": "", "visibility": "shared",
+         "definition": {"match": "all", "conditions": [
+             {"field": "country", "op": "in", "value": ["DE"]}]}},
+        owner_id=staff.id, by=staff.email, now=now)
+    for path in ("/backoffice/pools", "/backoffice/pools/new", f"/backoffice/pools/{pool}",
+                 f"/backoffice/pools/{dynamic}", "/backoffice/segments",
+                 "/backoffice/segments/new", f"/backoffice/segments/{segment}"):
         response = await page.goto(live_server.url(path))
         assert response is not None and response.status == 200, path
         await assert_accessible(page, path)

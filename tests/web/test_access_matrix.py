@@ -147,10 +147,14 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/audit": (staff(P.STAFF_MANAGE), ("-",)),
     "/backoffice/audit.csv": (staff(P.STAFF_MANAGE), ("-",)),
     "/backoffice/reports/eeo": (staff(P.EEO_REPORT), ("-",)),
-    # Pools: "-" is a shared pool, "P" a private one of the recruiter's.
+    # Pools and segments: "-" is a shared one, "P" a private one of the recruiter's.
     "/backoffice/pools": (staff(P.POOLS_WORK), ("-",)),
     "/backoffice/pools/new": (staff(P.POOLS_WORK), ("-",)),
-    "/backoffice/pools/{pool_id:int}": (staff(P.POOLS_WORK, "pool"), ("-", "P", "missing")),
+    "/backoffice/pools/{pool_id:int}": (staff(P.POOLS_WORK, "owned"), ("-", "P", "missing")),
+    "/backoffice/segments": (staff(P.POOLS_WORK), ("-",)),
+    "/backoffice/segments/new": (staff(P.POOLS_WORK), ("-",)),
+    "/backoffice/segments/{segment_id:int}": (staff(P.POOLS_WORK, "owned"),
+                                              ("-", "P", "missing")),
     "/backoffice/skills": (staff(P.SKILLS_MANAGE), ("-",)),
     "/backoffice/skills/new": (staff(P.SKILLS_MANAGE), ("-",)),
     "/backoffice/skills/unmatched": (staff(P.SKILLS_MANAGE), ("-",)),
@@ -226,7 +230,7 @@ def expected(principal: str, rule: Rule, owner: str) -> int:
         return rule.missing
     if rule.scope == "requisition" and P.REQUISITIONS_ALL not in granted:
         return 200 if principal == f"hm_{owner.lower()}" else 404
-    if rule.scope == "pool" and owner == "P":
+    if rule.scope == "owned" and owner == "P":
         return 200 if principal == "recruiter" else 404  # private: its owner only
     if rule.scope == "event" and P.EVENTS_ALL not in granted:
         return 200 if owner in ("-", "X") else 404  # the host hosts X only
@@ -304,6 +308,13 @@ async def _world(app, clock) -> World:
             "INSERT INTO talent_pools (name, visibility, owner, created_at, updated_at) "
             "VALUES ($1, $2, $3, now(), now()) RETURNING id", f"Pool {owner}", visibility,
             staff_ids["recruiter"]))[0]["id"]
+    segments = {}
+    for owner, visibility in (("-", "shared"), ("P", "private")):
+        segments[owner] = (await fetch(
+            "INSERT INTO segments (name, definition, visibility, owner, created_at, updated_at) "
+            "VALUES ($1, $2::jsonb, $3, $4, now(), now()) RETURNING id", f"Segment {owner}",
+            '{"match": "all", "conditions": [{"field": "source", "op": "in", '
+            '"value": ["portal"]}]}', visibility, staff_ids["recruiter"]))[0]["id"]
     template = await fetch("SELECT id FROM stage_templates ORDER BY id LIMIT 1")
     ids: dict[str, dict[str, object]] = {
         "requisition_id": {k: v["id"] for k, v in requisitions.items()},
@@ -315,6 +326,7 @@ async def _world(app, clock) -> World:
         "key": {"missing": "no-such-message"}, "provider": {"-": "github"},
         "path": {"-": "no-such-page"}, "file_path": {"-": "css/talentloop.css"},
         "stage": {"-": "applied"}, "export_id": exports, "pool_id": pools,
+        "segment_id": segments,
         "skill_id": {"-": (await fetch("SELECT id FROM skills WHERE slug = 'python'"))[0]["id"]},
     }
     return World(ids, browsers)
