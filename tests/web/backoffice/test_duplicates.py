@@ -186,3 +186,16 @@ async def test_a_colleagues_bulk_email_counts_as_contact(app, signed_in):
                        detail={"applications": [other["id"], application["id"]]})
     page = await signed_in.get(f"/backoffice/applications/{application['id']}")
     assert "priya@test.local emailed them today" in page.text
+
+
+async def test_a_hiring_manager_is_not_shown_other_crm_records(app, browser):
+    await _pair(browser)
+    application = (await fetch("SELECT id, requisition FROM applications"))[0]
+    manager = await staff_browser(app, "hm@test.local", ["hiring_manager"])
+    staff_id = (await fetch("SELECT id FROM staff_users WHERE email = 'hm@test.local'"))[0]
+    await fetch("INSERT INTO requisition_members (requisition, staff, role) "
+                "VALUES ($1, $2, 'hiring_manager')", application["requisition"], staff_id["id"])
+    page = await manager.get(f"/backoffice/applications/{application['id']}")
+    assert page.status_code == 200
+    assert "may also be" not in page.text and "ann@example.com" not in page.text
+    await manager.client.aclose()
