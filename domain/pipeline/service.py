@@ -119,9 +119,10 @@ async def _person(request: ApplyRequest, now: datetime) -> dict:
         await fetch("SELECT id FROM people WHERE id = $1 FOR UPDATE", person["id"])
     live = await people.live_id(person["id"])
     if live != person["id"]:
-        # A record merged into another: the application belongs to the kept person.
-        rows = await fetch("SELECT id, email FROM people WHERE id = $1 FOR UPDATE", live)
-        person = {**rows[0], "created": False}
+        # A record merged into another: the application belongs to the kept person, and
+        # its confirmation goes to the address the applicant used.
+        rows = await fetch("SELECT id FROM people WHERE id = $1 FOR UPDATE", live)
+        person = {"id": rows[0]["id"], "email": person["email"], "created": False}
     await people.add_hints(person["id"], phone=request.phone, linkedin=request.linkedin,
                            now=now)
     return person

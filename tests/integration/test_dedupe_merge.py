@@ -217,6 +217,9 @@ async def test_merged_records_leave_search_and_their_email_applies_to_the_kept_p
     owner = await fetch("SELECT person FROM applications WHERE id = $1",
                         applied.application_id)
     assert owner == [{"person": kept}] and requisition["slug"] == "backend"
+    sent = await fetch("SELECT person, to_address FROM outbound_emails "
+                       "WHERE template = 'application_received'")
+    assert sent == [{"person": kept, "to_address": "ann2@example.com"}]
     detail = await people_queries.person_detail(merged)
     assert detail["person"]["merged_into"] == kept
     assert any(item["title"].startswith("Merged into") for item in detail["timeline"])
