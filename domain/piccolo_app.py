@@ -6,6 +6,7 @@ from piccolo.conf.apps import AppConfig
 
 from domain.accounts.tables import StaffUser
 from domain.audit.tables import AuditEntry
+from domain.bulk.tables import BulkAction
 from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.compliance.tables import RequisitionSearch
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
@@ -14,6 +15,7 @@ from domain.engagement.tables import EngagementEvent, EngagementScore, ScoringWa
 from domain.events.tables import Event, EventHost, EventMessage, Registration
 from domain.hiring_emails.tables import HiringEmailTemplate
 from domain.identity.tables import CandidateLogin, SocialIdentity
+from domain.imports.tables import PeopleImport
 from domain.interviews.tables import (
     AvailabilityRequest,
     Interview,
@@ -96,6 +98,8 @@ TABLES = [
     ScoringWatermark,
     Segment,
     PoolSnapshot,
+    PeopleImport,
+    BulkAction,
 ]
 
 APP_CONFIG = AppConfig(

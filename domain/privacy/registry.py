@@ -19,6 +19,7 @@ from piccolo.table import Table
 
 from domain.accounts.tables import StaffUser
 from domain.audit.tables import AuditEntry
+from domain.bulk.tables import BulkAction
 from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.compliance.tables import RequisitionSearch
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
@@ -27,6 +28,7 @@ from domain.engagement.tables import EngagementEvent, EngagementScore, ScoringWa
 from domain.events.tables import Event, EventHost, EventMessage, Registration
 from domain.hiring_emails.tables import HiringEmailTemplate
 from domain.identity.tables import CandidateLogin, SocialIdentity
+from domain.imports.tables import PeopleImport
 from domain.interviews.tables import (
     AvailabilityRequest,
     Interview,
@@ -295,6 +297,20 @@ REGISTRY: tuple[Rules, ...] = (
     Rules(ScoringWatermark, None, (), {
         "name": "scorer name (plumbing)", "last_event_id": "a position in the event log",
         "updated_at": "when the scorer last ran"}),
+    Rules(PeopleImport, None, (), {
+        "id": KEY, **_same("an import batch: file name, mapping, counts and the first "
+                           "row errors (row, column, reason) of staff-supplied data; the "
+                           "people it created are in their own rows",
+                           "filename", "storage_key", "status", "headers", "mapping",
+                           "lawful_basis", "community", "tag", "source", "total_rows",
+                           "processed_rows", "created_people", "updated_people",
+                           "error_count", "errors", "message", "created_by", "created_at",
+                           "started_at", "finished_at")}),
+    Rules(BulkAction, None, (), {
+        "id": KEY, **_same("a staff bulk action: its target (ids or a segment), counts and "
+                           "progress", "kind", "target", "params", "status", "total", "done",
+                           "changed", "storage_key", "message", "created_by", "created_at",
+                           "started_at", "finished_at")}),
     Rules(RequisitionSearch, None, (), {
         "id": KEY, **_same("compliance record of a staff search (criteria and count), not "
                            "about any one person", "requisition", "searched_by", "criteria",
