@@ -71,7 +71,7 @@ async def detail(request: Request, person_id: FromPath[int]) -> Template:
                 duplicates=await dedupe_queries.hints_for(person_id),
                 contacts=await contact.recent(person_id, now,
                                               excluding=staff.email if staff else ""),
-                can_merge=staff is not None and staff.can(Permission.REQUISITIONS_ALL),
+                can_merge=staff is not None and staff.can(Permission.CANDIDATES_MERGE),
                 **detail_view)
 
 ROUTES = [home, index, detail, *duplicates.ROUTES]

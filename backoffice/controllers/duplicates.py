@@ -1,7 +1,6 @@
 """Possible duplicates: the review list, the merge preview and merge, "not the same
 person", and undoing a merge. Seeing the list needs CANDIDATES_VIEW; deciding (merge,
-dismiss, undo) needs REQUISITIONS_ALL, the recruiter-level permission that every role
-seeing candidates and working on all requisitions has, and hiring managers do not."""
+dismiss, undo) needs CANDIDATES_MERGE (recruiters and admins; hiring managers do not)."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from domain.dedupe import queries, service
 from web_common import page
 
 CAN_VIEW = [requires(Permission.CANDIDATES_VIEW)]
-CAN_MERGE = [requires(Permission.REQUISITIONS_ALL)]
+CAN_MERGE = [requires(Permission.CANDIDATES_MERGE)]
 
 TABLE_LABELS = {
     "applications": "Applications (with their interviews, scorecards and offers)",
@@ -41,7 +40,7 @@ async def duplicates(request: Request) -> Template:
     staff = await current_staff(request)
     return page(request, "backoffice/candidates/duplicates.html", current_staff=staff,
                 pairs=await queries.review_list(),
-                can_merge=staff is not None and staff.can(Permission.REQUISITIONS_ALL))
+                can_merge=staff is not None and staff.can(Permission.CANDIDATES_MERGE))
 
 
 @get("/candidates/{person_id:int}/merge/{other_id:int}",

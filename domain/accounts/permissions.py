@@ -20,6 +20,8 @@ class Permission(StrEnum):
     HIRING_SETUP = "admin:hiring:setup"
     # Read EEO self-identification, as counts only.
     EEO_REPORT = "compliance:eeo:report"
+    # Merge duplicate people records (and undo), or mark a pair as not the same person.
+    CANDIDATES_MERGE = "crm:candidates:merge"
     # Talent pools: see shared pools, create one's own, add people and move them on.
     POOLS_WORK = "crm:pools:work"
     # The skills taxonomy: add, rename and merge skills, review unmatched free text.
@@ -40,7 +42,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.RECRUITER: frozenset({Permission.CANDIDATES_VIEW, Permission.MAIL_OUTBOX_VIEW,
                                Permission.EVENTS_HOST, Permission.EVENTS_ALL,
                                Permission.REQUISITIONS_WORK, Permission.REQUISITIONS_ALL,
-                               Permission.POOLS_WORK}),
+                               Permission.POOLS_WORK, Permission.CANDIDATES_MERGE}),
     # Hiring managers see and act only on the requisitions they are members of
     # (domain.requisitions.access).
     Role.HIRING_MANAGER: frozenset({Permission.REQUISITIONS_WORK}),

@@ -137,7 +137,7 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/candidates/{person_id:int}": (staff(P.CANDIDATES_VIEW), ("A", "missing")),
     "/backoffice/candidates/duplicates": (staff(P.CANDIDATES_VIEW), ("-",)),
     # Merging is a recruiter's decision: hiring managers may not even preview one.
-    "/backoffice/candidates/{person_id:int}/merge/{other_id:int}": (staff(P.REQUISITIONS_ALL),
+    "/backoffice/candidates/{person_id:int}/merge/{other_id:int}": (staff(P.CANDIDATES_MERGE),
                                                                     ("missing",)),
     "/backoffice/files/cv/{cv_id:int}": (staff(P.CANDIDATES_VIEW), ("A", "missing")),
     "/backoffice/mail": (staff(P.MAIL_OUTBOX_VIEW), ("-",)),
