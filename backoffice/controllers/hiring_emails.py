@@ -54,9 +54,12 @@ async def new(request: Request) -> Template:
 async def edit(request: Request, template_id: FromPath[int],
                notice: FromQuery[str] = "") -> Template:
     template = await hiring_emails.get(template_id)
-    return await _form(request, {name: template[name] for name in _FIELDS}, {},
-                       template=template, preview=hiring_emails.preview(template),
-                       notice=_NOTICES.get(notice, ""))
+    try:
+        preview, errors = hiring_emails.preview(template), {}
+    except rendering.TemplateProblem as exc:  # saved before a rule it now breaks
+        preview, errors = None, {"body": str(exc)}
+    return await _form(request, {name: template[name] for name in _FIELDS}, errors,
+                       template=template, preview=preview, notice=_NOTICES.get(notice, ""))
 
 
 async def _save(request: Request, template: dict | None) -> Template | Redirect:

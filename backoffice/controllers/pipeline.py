@@ -167,7 +167,7 @@ async def _contact(request: Request, context: dict, requisition_id: int, ids: li
         template = await hiring_emails.by_key(values["template"])
         return page(request, "backoffice/pipeline/email_confirm.html", **context,
                     ids=sorted(set(ids)), form=values, email_template=template,
-                    preview=hiring_emails.preview(template))
+                    preview=hiring_emails.preview(template, context["requisition"]))
     result = await bulk.email(requisition_id, ids, values["template"], batch=values["batch"],
                               by=by, clock=clock, queue=request.app.state.queue)
     return Redirect(_list_url(requisition_id, did="email", done=str(result.queued),

@@ -16,6 +16,7 @@ from domain.db import fetch, transaction
 from domain.errors import Invalid, NotFound
 from domain.hiring_emails import rendering
 from domain.ports import Clock
+from settings import get_settings
 
 PURPOSES = {"stage": "On entering a stage", "rejection": "Rejection",
             "general": "General (bulk emails)"}
@@ -150,9 +151,17 @@ async def set_reason_email(reason_id: int, key: str, *, by: Staff, clock: Clock)
                            subject=f"rejection_reason:{reason_id}", detail={"template": key})
 
 
-def preview(template: dict) -> rendering.Rendered:
-    """The template rendered with the sample candidate and requisition."""
-    return rendering.render(template["subject"], template["body"], rendering.SAMPLE_CONTEXT)
+def preview(template: dict, requisition: dict | None = None) -> rendering.Rendered:
+    """The template rendered with the sample candidate, for this requisition (its title
+    and link) when given, else for a sample one."""
+    values = dict(rendering.SAMPLE_CONTEXT)
+    if requisition is not None:
+        settings = get_settings()
+        values |= {"job_title": requisition["title"],
+                   "company": settings.company_name or "talentloop",
+                   "applications_url": f"{settings.base_url}/account/applications",
+                   "job_url": f"{settings.base_url}/jobs/{requisition['slug']}"}
+    return rendering.render(template["subject"], template["body"], values)
 
 
 async def _audit(action: str, template_id: int, by: Staff, now, detail: dict) -> None:

@@ -158,7 +158,7 @@ async def test_bulk_email_reaches_exactly_the_three_ticked_of_fifty(app, mail, w
             *[("ids", str(i)) for i in ticked]]
     confirm = await recruiter.submit(f"{base}/bulk", form)
     assert confirm.status_code == 200 and "Email 3 candidates" in confirm.text
-    assert "Hi Ada," in confirm.text
+    assert "Hi Ada," in confirm.text and "Frontend engineer" in confirm.text
     assert await fetchval("SELECT count(*) FROM outbound_emails") == 0
     done = await recruiter.submit(f"{base}/bulk", [*form, ("confirmed", "1")])
     assert done.status_code == 303
