@@ -3,13 +3,14 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from backoffice.auth import current_staff
-from backoffice.controllers import duplicates
+from backoffice.controllers import duplicates, person_lists
 from backoffice.permissions import requires
 from domain.accounts.permissions import Permission
 from domain.compliance import searches
 from domain.dedupe import contact
 from domain.dedupe import queries as dedupe_queries
-from domain.people import queries
+from domain.people import queries, tags
+from domain.pools import queries as pools_queries
 from web_common import page
 
 CAN_VIEW = [requires(Permission.CANDIDATES_VIEW)]
@@ -66,7 +67,14 @@ async def detail(request: Request, person_id: FromPath[int]) -> Template:
     detail_view = await queries.person_detail(person_id)
     staff = await current_staff(request)
     now = request.app.state.clock.now()
+    can_pool = staff is not None and staff.can(Permission.POOLS_WORK)
+    lists = {"tags": await tags.tags_of(person_id), "can_pool": can_pool,
+             "pools": await pools_queries.pools_of(person_id, staff.id) if staff else [],
+             "pool_choices": [(str(p["id"]), p["name"]) for p in (
+                 await pools_queries.visible_pools(staff.id) if can_pool and staff else [])
+                 if p["kind"] == "static"]}
     return page(request, "backoffice/candidates/detail.html", current_staff=staff,
+                notice=person_lists.take_notice(request), **lists,
                 merges=await dedupe_queries.merges_for(person_id, now),
                 duplicates=await dedupe_queries.hints_for(person_id),
                 contacts=await contact.recent(person_id, now,
@@ -74,4 +82,4 @@ async def detail(request: Request, person_id: FromPath[int]) -> Template:
                 can_merge=staff is not None and staff.can(Permission.CANDIDATES_MERGE),
                 **detail_view)
 
-ROUTES = [home, index, detail, *duplicates.ROUTES]
+ROUTES = [home, index, detail, *duplicates.ROUTES, *person_lists.ROUTES]
