@@ -23,6 +23,7 @@ from domain.demo import data, jobs_writer
 from domain.demo import events as demo_events
 from domain.demo import jobs as demo_jobs
 from domain.demo.jobs_data import JOBS
+from domain.engagement import scoring
 from domain.pipeline.rules import JOB_PROCESSING
 from domain.ports import Clock
 
@@ -86,6 +87,9 @@ async def seed_demo(
         await demo_events.write(conn, hosted, person_ids)
         job_text = await consent.current_text(JOB_PROCESSING)
         await jobs_writer.write(conn, jobs, person_ids, job_text["id"])
+        # Scores now, so segments on engagement work from the first page view (the worker
+        # would otherwise fill them within five minutes).
+        await scoring.refresh(person_ids, now=now)
         return SeedSummary(
             True, len(plan.people), len(plan.memberships),
             len(plan.consents) + len(jobs.applications),

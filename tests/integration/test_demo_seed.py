@@ -590,3 +590,13 @@ async def test_a_failed_seed_leaves_nothing_and_the_same_seed_gives_the_same_peo
         assert await _events_fingerprint() == expected_events
         assert await _jobs_fingerprint() == expected_jobs
     assert vars(again) == vars(summary)
+
+
+async def test_demo_people_have_engagement_scores_in_every_band(seeded):
+    bands = {row["band"]: row["n"] for row in await fetch(
+        "SELECT band, count(*) AS n FROM engagement_scores GROUP BY band")}
+    assert set(bands) == {"cold", "warm", "hot"}
+    # Everyone who did something weighted has a score; nobody else has a row.
+    assert sum(bands.values()) == await fetchval(
+        "SELECT count(DISTINCT person) FROM engagement_events WHERE type = ANY($1::varchar[])",
+        list(__import__("domain.engagement.scoring", fromlist=["WEIGHTS"]).WEIGHTS))
