@@ -34,7 +34,10 @@ async def seed(conn: Any, applications: int) -> Seeded:
     rows = await conn.fetch(
         "INSERT INTO requisition_stages (requisition, position, name, kind, candidate_label, "
         "late_stage, automation, scorecard_attributes) SELECT $1, s.position, s.name, s.kind, "
-        "s.candidate_label, s.late_stage, s.automation, s.scorecard_attributes "
+        # No stage automation: B9 measures the move with its transitions and audit rows, as
+        # QUALITY.md defines it; the Standard template's stage emails would add 1,000
+        # emails and outbox rows per move (bench/README.md gives that figure apart).
+        "s.candidate_label, s.late_stage, '{}'::jsonb, s.scorecard_attributes "
         "FROM template_stages s JOIN stage_templates t ON t.id = s.template "
         "WHERE t.name = 'Standard' RETURNING id, position, kind", requisition)
     stages: dict[str, int] = {}
