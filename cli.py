@@ -19,8 +19,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run the background worker")
     sub.add_parser("migrate", help="apply database migrations and reference data")
     seed = sub.add_parser("seed", help="load data")
-    seed.add_argument("what", choices=["demo"])
+    seed.add_argument("what", choices=["demo", "bench"],
+                      help="demo: the demo data; bench: a synthetic benchmark population")
     seed.add_argument("--people", type=int, default=2000)
+    seed.add_argument("--seed", type=int, default=1, help="bench: the random seed (default 1)")
     users = sub.add_parser("users", help="manage staff accounts")
     users_sub = users.add_subparsers(dest="users_command", required=True)
     create = users_sub.add_parser("create", help="create a staff account")
@@ -37,8 +39,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
     from runtime.commands import check, migrate, run, seed, users, web, worker
+    from runtime.seed_bench import seed_bench
 
-    return {"run": run, "web": web, "worker": worker, "migrate": migrate, "seed": seed,
+    def seed_what(args: argparse.Namespace) -> int:
+        return seed_bench(args) if args.what == "bench" else seed(args)
+
+    return {"run": run, "web": web, "worker": worker, "migrate": migrate, "seed": seed_what,
             "users": users, "check": check}
 
 
