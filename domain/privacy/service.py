@@ -154,6 +154,7 @@ async def erase_account(*, person_id: int, clock: Clock, queue: TaskQueue | None
             await erasure.anonymise(person_id, now=now)
         else:
             await erasure.delete_person(person_id)
+        await _erase_merged_records(person_id, clock=clock, queue=queue)
         await _complete_erasure(request_id, retained=retained, now=now)
         # Queued before the address is suppressed: this one email must still go out.
         await mail.queue_email(
@@ -164,6 +165,25 @@ async def erase_account(*, person_id: int, clock: Clock, queue: TaskQueue | None
         await suppression.suppress(person["email"], reason=suppression.ERASED, now=now)
         _remove_later(files)
     return request_id
+
+
+async def _erase_merged_records(person_id: int, *, clock: Clock,
+                                queue: TaskQueue | None) -> None:
+    """Records merged into this person (kept only so a merge can be undone) are the same
+    human: they go too, each erased like the person, their addresses suppressed."""
+    now = clock.now()
+    merged = await fetch("SELECT id, email FROM people WHERE merged_into = $1 ORDER BY id "
+                         "FOR UPDATE", person_id)
+    for record in merged:
+        retained = await erasure.has_retained_rows(record["id"]) \
+            or await erasure.has_active_hold(record["id"])
+        await events.release_all_for(record["id"], clock=clock, queue=queue)
+        _remove_later(await erasure.erase_marketing_data(record["id"], email=record["email"]))
+        if retained:
+            await erasure.anonymise(record["id"], now=now)
+        else:
+            await erasure.delete_person(record["id"])
+        await suppression.suppress(record["email"], reason=suppression.ERASED, now=now)
 
 
 async def _complete_erasure(request_id: int, *, retained: bool, now: datetime) -> None:

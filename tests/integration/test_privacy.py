@@ -94,6 +94,7 @@ async def populate(email: str, marker: str, community: dict, clock) -> int:
         "VALUES ($1, 0, $2, $2) ON CONFLICT DO NOTHING", pid, now)
     await _register_for_an_event(pid, now)
     await _earlier_export(pid, now)
+    await _crm_lists(pid, marker, now)
     await tokens.issue(purpose=Purpose.MAGIC_LINK, subject=f"person:{pid}", clock=clock)
     return pid
 
@@ -113,7 +114,35 @@ async def apply_for_a_job(pid: int, marker: str) -> int:
     await execute("INSERT INTO eeo_self_identifications (application, gender, created_at) "
                   "VALUES ($1, $2, now())", application["id"], f"gender-{marker}")
     await _interview_and_scorecard(application, marker)
+    await execute("INSERT INTO availability_requests (application, stage, status, time_zone, "
+                  "windows, note, requested_by, requested_at) VALUES ($1, $2, 'submitted', "
+                  "'Europe/Lisbon', '[]'::jsonb, $3, 'interviewer@test.local', now())",
+                  application["id"], application["stage"], f"availability-{marker}")
     return int(application["id"])
+
+
+async def _crm_lists(pid: int, marker: str, now: datetime) -> None:
+    """Tags, a pool place, an engagement score, and a duplicate pair merged into them (the
+    other record is someone else's row and is not exported)."""
+    await execute("UPDATE people SET phone = $2, linkedin = $3 WHERE id = $1", pid,
+                  "+351210000000", f"linkedin.com/in/{marker}")
+    await execute("INSERT INTO person_tags (person, tag, added_by, added_at) "
+                  "VALUES ($1, $2, 'staff@test.local', $3)", pid, f"tag-{marker}", now)
+    pool = await fetchval(
+        "INSERT INTO talent_pools (name, created_at, updated_at) VALUES ('Privacy pool', $1, $1) "
+        "ON CONFLICT (name) DO UPDATE SET updated_at = EXCLUDED.updated_at RETURNING id", now)
+    await execute("INSERT INTO pool_members (pool, person, stage, source, note, added_by, "
+                  "added_at, stage_changed_at) VALUES ($1, $2, 'lead', 'manual', $3, "
+                  "'staff@test.local', $4, $4)", pool, pid, f"pool-note-{marker}", now)
+    await execute("INSERT INTO engagement_scores (person, score, band, last_engaged_at, "
+                  "computed_at) VALUES ($1, 40, 'warm', $2, $2)", pid, now)
+    twin = await fetchval("INSERT INTO people (email, full_name, source, merged_into, "
+                          "created_at, updated_at) VALUES ($1, 'Twin', 'test', $2, $3, $3) "
+                          "RETURNING id", f"twin-{secrets.token_hex(4)}@example.com", pid, now)
+    await execute("INSERT INTO duplicate_hints (person, other, reason, status, found_at) "
+                  "VALUES ($1, $2, 'phone', 'merged', $3)", pid, twin, now)
+    await execute("INSERT INTO person_merges (kept, merged, moved, status, merged_by, merged_at) "
+                  "VALUES ($1, $2, '{}'::jsonb, 'done', 'staff@test.local', $3)", pid, twin, now)
 
 
 async def _interview_and_scorecard(application: dict, marker: str) -> None:
