@@ -1,0 +1,195 @@
+"""The set-based write of one batch of imported people (call inside a transaction).
+
+Rows go by COPY into a temporary staging table, then a handful of statements do the
+whole batch: insert new people (ON CONFLICT on the email key), resolve merged records
+to the kept person, fill blank fields of existing people (never overwrite), profiles,
+tags, the lawful-basis ledger entry and duplicate hints. No statement runs per row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.db import connection, fetch
+from domain.dedupe.service import MAX_HINTS_PER_PERSON
+from domain.imports.rules import PersonRow
+from settings import get_settings
+
+STAGE = (
+    "CREATE TEMP TABLE import_stage (n int, email text, full_name text, phone text, "
+    "linkedin text, headline text, country text, city text, job_function text, "
+    "seniority text, skills varchar[], unmatched varchar[], tags varchar[], person int, "
+    "created boolean NOT NULL DEFAULT false) ON COMMIT DROP")
+COLUMNS = ["n", "email", "full_name", "phone", "linkedin", "headline", "country", "city",
+           "job_function", "seniority", "skills", "unmatched", "tags"]
+
+RESOLVE = (
+    "WITH RECURSIVE chain(start, id, merged_into, depth) AS ("
+    " SELECT p.email, p.id, p.merged_into, 0 FROM people p"
+    " JOIN import_stage s ON s.email = p.email"
+    " UNION ALL SELECT c.start, q.id, q.merged_into, c.depth + 1 FROM chain c"
+    " JOIN people q ON q.id = c.merged_into WHERE c.depth < 10) "
+    "UPDATE import_stage s SET person = c.id, created = s.email = ANY($1::text[]) "
+    "FROM chain c WHERE c.start = s.email AND c.merged_into IS NULL")
+
+FILL_PEOPLE = (
+    "UPDATE people p SET "
+    "full_name = CASE WHEN p.full_name = '' THEN s.full_name ELSE p.full_name END, "
+    "phone = CASE WHEN p.phone = '' THEN s.phone ELSE p.phone END, "
+    "linkedin = CASE WHEN p.linkedin = '' THEN s.linkedin ELSE p.linkedin END, "
+    "updated_at = $1 FROM (SELECT DISTINCT ON (person) * FROM import_stage "
+    "WHERE NOT created ORDER BY person, n) s WHERE p.id = s.person AND ("
+    "(p.full_name = '' AND s.full_name <> '') OR (p.phone = '' AND s.phone <> '') OR "
+    "(p.linkedin = '' AND s.linkedin <> '')) RETURNING p.id")
+
+
+def _fill(column: str, empty: str) -> str:
+    return (f"{column} = CASE WHEN {empty.format('profiles.' + column)} "
+            f"THEN EXCLUDED.{column} ELSE profiles.{column} END")
+
+
+_TEXT = "{} = ''"
+_LIST = "cardinality({}) = 0"
+# Built from this module's own column names, never from input.
+PROFILES = (
+    "INSERT INTO profiles (person, headline, city, country, time_zone, links, skills, "  # noqa: S608
+    "unmatched_skills, job_function, seniority, work_modes, open_to_relocation, "
+    "open_to_opportunities, updated_at) "
+    "SELECT DISTINCT ON (person) person, headline, city, country, '', '[]'::jsonb, skills, "
+    "unmatched, job_function, seniority, '{}', false, '', $1 FROM import_stage "
+    "WHERE headline <> '' OR city <> '' OR country <> '' OR job_function <> '' OR "
+    "seniority <> '' OR cardinality(skills) > 0 OR cardinality(unmatched) > 0 "
+    "ORDER BY person, n ON CONFLICT (person) DO UPDATE SET "
+    + ", ".join([_fill(c, _TEXT) for c in ("headline", "city", "country", "job_function",
+                                           "seniority")]
+                + [_fill(c, _LIST) for c in ("skills", "unmatched_skills")])
+    + ", updated_at = EXCLUDED.updated_at WHERE "
+    + " OR ".join([f"(profiles.{c} = '' AND EXCLUDED.{c} <> '')" for c in
+                   ("headline", "city", "country", "job_function", "seniority")]
+                  + [f"(cardinality(profiles.{c}) = 0 AND cardinality(EXCLUDED.{c}) > 0)"
+                     for c in ("skills", "unmatched_skills")])
+    + " RETURNING person")
+
+# Tags arrive in the spelling already in use (see _spellings), so the insert needs no
+# case-insensitive lookup per row; a person who has the tag in any case keeps theirs.
+TAGS = (
+    "WITH wanted AS (SELECT DISTINCT person, t, created FROM ("
+    " SELECT person, unnest(tags) AS t, created FROM import_stage"
+    " UNION ALL SELECT person, $1::varchar, created FROM import_stage WHERE $1 <> '') x) "
+    "INSERT INTO person_tags (person, tag, added_by, added_at) "
+    "SELECT w.person, w.t, $2, $3 FROM wanted w WHERE w.created OR NOT EXISTS (SELECT 1 "
+    "FROM person_tags e WHERE e.person = w.person AND lower(e.tag) = lower(w.t)) "
+    "ON CONFLICT (person, tag) DO NOTHING")
+
+LEDGER = (
+    "INSERT INTO consent_records (person, purpose, scope, consent_text, action, method, "
+    "occurred_at) SELECT DISTINCT s.person, $1::varchar, '', $2::int, $3::varchar, "
+    "$4::varchar, $5::timestamptz FROM import_stage s WHERE s.created OR NOT EXISTS ("
+    "SELECT 1 FROM consent_records c WHERE c.person = s.person AND c.method = $4::varchar)")
+
+HINTS = (
+    "INSERT INTO duplicate_hints (person, other, reason, status, found_at, decided_by) "
+    "SELECT least(me.id, o.id), greatest(me.id, o.id), o.reason, 'open', $1, '' "
+    "FROM (SELECT DISTINCT person FROM import_stage) s JOIN people me ON me.id = s.person "
+    "AND (me.phone <> '' OR me.linkedin <> '') "
+    "CROSS JOIN LATERAL ("
+    " (SELECT q.id, 'phone' AS reason FROM people q WHERE me.phone <> '' AND "
+    "  q.phone = me.phone AND q.id <> me.id AND q.merged_into IS NULL LIMIT $2)"
+    " UNION ALL (SELECT q.id, 'linkedin' FROM people q WHERE me.linkedin <> '' AND "
+    "  q.linkedin = me.linkedin AND q.id <> me.id AND q.merged_into IS NULL LIMIT $2)) o "
+    "ON CONFLICT (person, other, reason) DO NOTHING")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What every row of an import shares."""
+
+    import_id: int
+    source: str
+    tag: str
+    by: str
+    purpose: str
+    text_id: int
+    action: str
+
+    @property
+    def method(self) -> str:
+        return f"import:{self.import_id}"
+
+
+@dataclass(frozen=True)
+class Written:
+    created: set[int]
+    touched: set[int]  # existing people who got a blank field filled
+
+
+def email_hash(normalised: str) -> str:
+    """domain.privacy.suppression.email_hash of an address that is already normalised
+    (that function normalises again, which costs more than the rest of a row)."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+async def suppressed(emails: list[str]) -> set[str]:
+    hashes = {email_hash(email): email for email in emails}
+    rows = await fetch("SELECT email_hash FROM suppressions WHERE email_hash = ANY($1)",
+                       list(hashes))
+    return {hashes[row["email_hash"]] for row in rows}
+
+
+def _record(person: PersonRow, skills: tuple[list[str], list[str]],
+            spelling: dict[str, str]) -> tuple:
+    tags = list(dict.fromkeys(spelling.get(t.casefold(), t) for t in person.tags))
+    return (person.row, person.email, person.full_name, person.phone, person.linkedin,
+            person.headline, person.country, person.city, person.job_function,
+            person.seniority, skills[0], skills[1], tags)
+
+
+async def _spellings(conn: Any, tags: set[str], known: dict[str, str]) -> dict[str, str]:
+    """Tags compare without case and keep their first spelling (people.tags): look up,
+    once per run and tag, the spelling already in use. `known` is the run's cache."""
+    missing = {t.casefold(): t for t in tags if t.casefold() not in known}
+    if missing:
+        rows = await conn.fetch("SELECT DISTINCT ON (lower(tag)) lower(tag) AS k, tag "
+                                "FROM person_tags WHERE lower(tag) = ANY($1::text[])",
+                                [t.lower() for t in missing.values()])
+        found = {row["k"]: row["tag"] for row in rows}
+        for key, tag in missing.items():
+            known[key] = found.get(tag.lower(), tag)
+    return known
+
+
+async def write(rows: list[tuple[PersonRow, tuple[list[str], list[str]]]], batch: Batch,
+                now: datetime, spelling: dict[str, str] | None = None) -> Written:
+    """Upsert one batch (distinct emails) inside the caller's transaction. `spelling` is
+    a cache of tag spellings kept for the whole run."""
+    spelling = {} if spelling is None else spelling
+    async with connection() as conn:
+        tags = {t for p, _ in rows for t in p.tags} | ({batch.tag} if batch.tag else set())
+        await _spellings(conn, tags, spelling)
+        tag = spelling.get(batch.tag.casefold(), batch.tag)
+        await conn.execute(STAGE)
+        await conn.copy_records_to_table("import_stage", columns=COLUMNS,
+                                         records=[_record(p, s, spelling) for p, s in rows])
+        # A temporary table has no statistics: without them the joins below are planned
+        # for a guessed size and may scan `people` instead of using its indexes.
+        await conn.execute("ANALYZE import_stage")
+        inserted = await conn.fetch(
+            "INSERT INTO people (email, full_name, source, phone, linkedin, created_at, "
+            "updated_at) SELECT email, full_name, $1, phone, linkedin, $2, $2 "
+            "FROM import_stage ORDER BY email ON CONFLICT (email) DO NOTHING "
+            "RETURNING id, email", batch.source, now)
+        await conn.execute(RESOLVE, [row["email"] for row in inserted])
+        touched = {row["id"] for row in await conn.fetch(FILL_PEOPLE, now)}
+        touched |= {row["person"] for row in await conn.fetch(PROFILES, now)}
+        await conn.execute(TAGS, tag, batch.by, now)
+        await conn.execute(LEDGER, batch.purpose, batch.text_id, batch.action,
+                           batch.method, now)
+        await conn.execute(HINTS, now, MAX_HINTS_PER_PERSON)
+        await conn.execute("DROP TABLE import_stage")
+    created = {row["id"] for row in inserted}
+    return Written(created, touched - created)
