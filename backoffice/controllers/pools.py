@@ -21,7 +21,8 @@ from web_common import page
 CAN_WORK = [requires(Permission.POOLS_WORK)]
 MAX_EMAILS = 500
 _NOTICES = {"created": "Pool created. Add people by email here, or from a candidate's page.",
-            "removed": "Removed from the pool."}
+            "removed": "Removed from the pool.",
+            "tick": "Tick the people to act on first, or choose everyone."}
 
 
 @get("/pools", name="backoffice.pools.index", guards=CAN_WORK, include_in_schema=False)

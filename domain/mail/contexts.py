@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from domain.bulk import emails as bulk_emails
 from domain.communities import service as communities
 from domain.events import emails as events_emails
 from domain.events import messaging as events_messaging
@@ -28,6 +29,7 @@ ContextBuilder = Callable[..., Awaitable[dict]]
 BUILDERS: dict[str, ContextBuilder] = {
     "community_confirm": communities.email_context,
     "community_already_member": communities.email_context,
+    **bulk_emails.EMAIL_CONTEXTS,
     **events_emails.EMAIL_CONTEXTS,
     **events_messaging.EMAIL_CONTEXTS,
     **hiring_emails.EMAIL_CONTEXTS,

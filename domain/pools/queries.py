@@ -9,9 +9,12 @@ from datetime import datetime
 
 from domain.db import fetch
 from domain.errors import Invalid, NotFound
+from domain.people import queries as people_queries
+from domain.people.tags import tags_of
 from domain.pools.rules import stage_label
 
 PAGE_SIZE = 50
+REVIEW_TIMELINE = 8
 
 # Visible: shared pools, and private ones only for their owner (`tp.owner = $1`).
 
@@ -117,3 +120,51 @@ async def people_by_email(emails: list[str]) -> dict[str, int]:
         "SELECT p.email, coalesce(p.merged_into, p.id) AS id FROM people p "
         "WHERE p.email = ANY($1::varchar[])", emails)
     return {row["email"]: row["id"] for row in rows}
+
+
+async def review_next(pool_id: int, stage: str, *, after: str | None = None) -> dict | None:
+    """The rapid review queue: the member at `stage` added longest ago, after the cursor
+    of the one just reviewed (keyset on (added_at, id), oldest first)."""
+    args: list[object] = [pool_id, stage]
+    where = "m.pool = $1 AND m.stage = $2"
+    if after:
+        added_at, member_id = decode_cursor(after)
+        args += [added_at, member_id]
+        where += " AND (m.added_at, m.id) > ($3, $4)"
+    rows = await fetch(
+        "SELECT m.id, m.person, m.stage, m.note, m.source, m.added_at, m.added_by, "  # noqa: S608
+        "coalesce(nullif(p.full_name, ''), p.email) AS name, p.email, "
+        "coalesce(pr.headline, '') AS headline, coalesce(pr.skills, '{}') AS skills, "
+        "coalesce(pr.city, '') AS city, coalesce(pr.country, '') AS country, "
+        "coalesce(es.score, 0) AS score, coalesce(es.band, 'cold') AS band, "
+        "es.last_engaged_at, (SELECT max(e.occurred_at) FROM engagement_events e "
+        "  WHERE e.person = m.person) AS last_activity, "
+        "(SELECT count(*) FROM pool_members x WHERE x.pool = m.pool AND x.stage = m.stage "
+        "  AND (x.added_at, x.id) >= (m.added_at, m.id)) AS remaining "
+        "FROM pool_members m JOIN people p ON p.id = m.person "
+        "LEFT JOIN profiles pr ON pr.person = m.person "
+        "LEFT JOIN engagement_scores es ON es.person = m.person "
+        f"WHERE {where} ORDER BY m.added_at, m.id LIMIT 1", *args)
+    if not rows:
+        return None
+    member = rows[0]
+    member["stage_label"] = stage_label(member["stage"])
+    member["cursor"] = encode_cursor(member["added_at"], member["id"])
+    return member
+
+
+async def member(pool_id: int, person_id: int) -> dict:
+    rows = await fetch("SELECT id, person, stage, note, added_at FROM pool_members "
+                       "WHERE pool = $1 AND person = $2", pool_id, person_id)
+    if not rows:
+        raise NotFound("That person is not in this pool.")
+    return rows[0]
+
+
+async def review_context(member: dict, pool_id: int, staff_id: int) -> dict:
+    """What the reviewer sees beside the member: tags, their other pools the reviewer may
+    see, and the latest few items of their timeline (bounded)."""
+    person_id = member["person"]
+    others = [p for p in await pools_of(person_id, staff_id) if p["id"] != pool_id]
+    return {"tags": await tags_of(person_id), "other_pools": others,
+            "timeline": await people_queries.timeline(person_id, [], limit=REVIEW_TIMELINE)}

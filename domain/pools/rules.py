@@ -57,3 +57,15 @@ def parse_stages(text: str, errors: dict[str, str]) -> list[str]:
     if len(stages) > MAX_STAGES or any(len(s) > 40 for s in stages):
         errors["stages"] = f"List at most {MAX_STAGES} stages of up to 40 characters."
     return stages
+
+
+REVIEW_ACTIONS = ("advance", "skip", "reject", "save")
+MAX_NOTE = 2000
+
+
+def next_stage(stages: list[str], stage: str) -> str | None:
+    """The stage after `stage`, or None at the last one (or an unknown stage)."""
+    if stage not in stages:
+        return None
+    index = stages.index(stage)
+    return stages[index + 1] if index + 1 < len(stages) else None

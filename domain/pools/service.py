@@ -10,6 +10,7 @@ from datetime import datetime
 from domain.audit import service as audit
 from domain.db import fetch, fetchval, transaction
 from domain.errors import Conflict, Invalid, NotFound
+from domain.people.tags import add_tags
 from domain.pools import rules
 
 
@@ -115,3 +116,48 @@ async def _pool(pool_id: int) -> dict:
 
 async def exists(pool_id: int) -> bool:
     return bool(await fetchval("SELECT 1 FROM talent_pools WHERE id = $1", pool_id))
+
+
+async def review(pool_id: int, person_id: int, *, action: str, note: str, tags: list[str],
+                 by: str, at: datetime) -> str:
+    """One decision in the rapid review queue, in one transaction: the note (kept on the
+    membership) and tags are saved whatever the action; then `advance` moves the person
+    to the pool's next stage, `reject` takes them out of the pool (the note is the
+    reason, kept in the audit log), `skip` and `save` leave the stage as it is.
+    Returns what happened, for the notice."""
+    pool = await _pool(pool_id)
+    async with transaction():
+        rows = await fetch("SELECT stage, note FROM pool_members WHERE pool = $1 "
+                           "AND person = $2 FOR UPDATE", pool_id, person_id)
+        if not rows:
+            raise Conflict("That person is no longer in this pool.")
+        if note != rows[0]["note"] and action != "reject":
+            await fetch("UPDATE pool_members SET note = $3 WHERE pool = $1 AND person = $2",
+                        pool_id, person_id, note)
+            await audit.record(action="pool.note_saved", at=at, actor=by,
+                               subject=f"pool:{pool_id}",
+                               detail={"person": person_id, "note": note[:500]})
+        if tags:
+            added = await add_tags([person_id], tags, by=by, at=at)
+            await audit.record(action="person.tagged", at=at, actor=by,
+                               subject=f"person:{person_id}",
+                               detail={"tags": tags, "added": added, "via": f"pool:{pool_id}"})
+        return await _decide(pool, person_id, rows[0]["stage"], action, note, by=by, at=at)
+
+
+async def _decide(pool: dict, person_id: int, stage: str, action: str, note: str, *,
+                  by: str, at: datetime) -> str:
+    if action == "advance":
+        following = rules.next_stage(pool["stages"], stage)
+        if following is None:
+            return "last_stage"
+        await set_stage(pool["id"], [person_id], following, by=by, at=at)
+        return "advanced"
+    if action == "reject":
+        await fetch("DELETE FROM pool_members WHERE pool = $1 AND person = $2",
+                    pool["id"], person_id)
+        await audit.record(action="pool.person_rejected", at=at, actor=by,
+                           subject=f"pool:{pool['id']}",
+                           detail={"person": person_id, "stage": stage, "reason": note[:500]})
+        return "rejected"
+    return "skipped" if action == "skip" else "saved"
