@@ -6,6 +6,7 @@ from backoffice.controllers import (
     applications,
     audit_log,
     auth,
+    bulk,
     candidates,
     event_attendance,
     event_checkin,
@@ -18,6 +19,7 @@ from backoffice.controllers import (
     mail,
     offers,
     pipeline,
+    pool_review,
     pools,
     privacy,
     reports,
@@ -34,7 +36,7 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                event_messages, event_checkin, event_attendance, requisitions,
                requisition_stages, requisition_team, hiring_setup,
                pipeline, applications, audit_log, reports, requisition_metrics,
-               interviews, scorecards, offers, pools, segments, skills]
+               interviews, scorecards, offers, pools, pool_review, bulk, segments, skills]
 
 
 def create_router(*, middleware: list) -> Router:

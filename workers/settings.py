@@ -14,6 +14,7 @@ from workers.emails import EmailRenderer
 from workers.mailer import SmtpMailer
 from workers.queue import ArqTaskQueue, redis_settings
 from workers.tasks import (
+    bulk_actions,
     compliance,
     consent,
     engagement_scoring,
@@ -32,7 +33,7 @@ from workers.tasks import (
 # Each task module lists its TASKS and CRON_JOBS; a test checks names against these.
 TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance,
                 event_integrity, compliance, interview_reminders, offer_expiry,
-                engagement_scoring, pool_snapshots]
+                engagement_scoring, pool_snapshots, bulk_actions]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5

@@ -516,3 +516,35 @@ async def test_skills_pages_are_accessible(page, live_server):
     await page.goto(live_server.url("/backoffice/skills/new"))
     await page.get_by_role("button", name="Add skill").click()
     await assert_accessible(page, "new skill with errors")
+
+async def test_pool_review_and_bulk_pages_are_accessible(page, live_server, recruiter):
+    """The rapid review queue (a person, and its end), the bulk confirmation (and with its
+    errors) and a finished bulk action's page."""
+    from domain.accounts.service import Staff
+    from domain.bulk import service as bulk
+    from domain.db import fetch
+    from domain.pools import service as pools
+    from domain.ports import SystemClock
+    from tests.events_support import person
+
+    now = SystemClock().now()
+    owner = (await fetch("SELECT id FROM staff_users WHERE email = $1",
+                         recruiter.email))[0]["id"]
+    pool = await pools.create({"name": "Review me", "description": "", "visibility": "shared",
+                               "stages": ["lead", "ready"]}, owner_id=owner,
+                              by=recruiter.email, now=now)
+    someone = await person("rev@example.com", "Rev Iewee")
+    await pools.add_people(pool, [someone], source="manual", by=recruiter.email, at=now)
+    done = await bulk.start("export_csv", {"person_ids": [someone]}, {},
+                            staff=Staff(owner, recruiter.email, "R", ("recruiter",)),
+                            now=now, queue=None)
+    await sign_in_staff(page, live_server.base_url, recruiter.email, recruiter.password)
+    for path in (f"/backoffice/pools/{pool}/review", f"/backoffice/pools/{pool}/review?stage=ready",
+                 f"/backoffice/bulk/new?pool={pool}", f"/backoffice/bulk/{done}"):
+        response = await page.goto(live_server.url(path))
+        assert response is not None and response.status == 200, path
+        await assert_accessible(page, path)
+    await page.goto(live_server.url(f"/backoffice/bulk/new?pool={pool}"))
+    await page.get_by_role("button", name="Confirm").click()
+    await assert_accessible(page, "bulk confirmation with errors")
+

@@ -19,6 +19,8 @@ import pytest
 from litestar.handlers import HTTPRouteHandler
 
 from domain.accounts.permissions import Permission, permissions_for
+from domain.accounts.service import Staff
+from domain.bulk import service as bulk
 from domain.db import fetch
 from domain.events import service as events
 from domain.ports import SystemClock
@@ -155,6 +157,16 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/segments/new": (staff(P.POOLS_WORK), ("-",)),
     "/backoffice/segments/{segment_id:int}": (staff(P.POOLS_WORK, "owned"),
                                               ("-", "P", "missing")),
+    "/backoffice/pools/{pool_id:int}/review": (staff(P.POOLS_WORK, "owned"),
+                                               ("-", "P", "missing")),
+    # Bulk actions: "P" is an export the recruiter ran (its creator and admins only);
+    # the confirmation without a pool or segment names nobody (404).
+    "/backoffice/bulk/new": (staff(P.POOLS_WORK), ("missing",)),
+    "/backoffice/bulk/{bulk_id:int}": (staff(P.POOLS_WORK, "created"), ("P", "missing")),
+    "/backoffice/bulk/{bulk_id:int}/download": (staff(P.POOLS_WORK, "created"),
+                                                ("P", "missing")),
+    "/backoffice/segments/{segment_id:int}": (staff(P.POOLS_WORK, "owned"),
+                                              ("-", "P", "missing")),
     "/backoffice/skills": (staff(P.SKILLS_MANAGE), ("-",)),
     "/backoffice/skills/new": (staff(P.SKILLS_MANAGE), ("-",)),
     "/backoffice/skills/unmatched": (staff(P.SKILLS_MANAGE), ("-",)),
@@ -232,6 +244,8 @@ def expected(principal: str, rule: Rule, owner: str) -> int:
         return 200 if principal == f"hm_{owner.lower()}" else 404
     if rule.scope == "owned" and owner == "P":
         return 200 if principal == "recruiter" else 404  # private: its owner only
+    if rule.scope == "created":
+        return 200 if principal in ("recruiter", "admin") else 404  # creator or admin
     if rule.scope == "event" and P.EVENTS_ALL not in granted:
         return 200 if owner in ("-", "X") else 404  # the host hosts X only
     return 200
@@ -315,6 +329,9 @@ async def _world(app, clock) -> World:
             "VALUES ($1, $2::jsonb, $3, $4, now(), now()) RETURNING id", f"Segment {owner}",
             '{"match": "all", "conditions": [{"field": "source", "op": "in", '
             '"value": ["portal"]}]}', visibility, staff_ids["recruiter"]))[0]["id"]
+    recruiter = Staff(staff_ids["recruiter"], "recruiter@test.local", "R", ("recruiter",))
+    bulk_export = await bulk.start("export_csv", {"person_ids": [people["A"]]}, {},
+                                   staff=recruiter, now=SystemClock().now(), queue=None)
     template = await fetch("SELECT id FROM stage_templates ORDER BY id LIMIT 1")
     ids: dict[str, dict[str, object]] = {
         "requisition_id": {k: v["id"] for k, v in requisitions.items()},
@@ -326,7 +343,7 @@ async def _world(app, clock) -> World:
         "key": {"missing": "no-such-message"}, "provider": {"-": "github"},
         "path": {"-": "no-such-page"}, "file_path": {"-": "css/talentloop.css"},
         "stage": {"-": "applied"}, "export_id": exports, "pool_id": pools,
-        "segment_id": segments,
+        "segment_id": segments, "bulk_id": {"P": bulk_export},
         "skill_id": {"-": (await fetch("SELECT id FROM skills WHERE slug = 'python'"))[0]["id"]},
     }
     return World(ids, browsers)
