@@ -7,7 +7,9 @@ counters, so a worker that dies half-way leaves the import `running` with an exa
 checkpoint: arq runs the task again and it carries on after the last committed batch
 (rows are upserted by email, so even a repeated batch would not duplicate anyone). An
 error raised by the run marks the import `failed` with a message saying how far it got;
-a run of a `done` or `failed` import does nothing. The file is deleted when it ends.
+a run of a `done` or `failed` import does nothing. A run stops after RUN_BUDGET_SECONDS
+and hands over to a follow-up task (outbox), so a large file never meets the worker's job
+timeout. The file is deleted when the import ends.
 
 Imported people are not added to a community: joining one needs the person's own
 double opt-in, and the lawful basis recorded here is not consent to marketing emails.
@@ -19,6 +21,7 @@ import asyncio
 import itertools
 import json
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +37,9 @@ from domain.skills.normalise import normalise_with, skill_index
 
 log = logging.getLogger(__name__)
 TASK = "run_people_import"
+# Less than the worker's job timeout (120 s): a long file is done by a chain of tasks,
+# each carrying on after the last committed batch, so none is cut off by the timeout.
+RUN_BUDGET_SECONDS = 60.0
 MAX_CONSENT_TEXT = 2_000
 
 
@@ -165,13 +171,20 @@ async def _batch_of(found: dict[str, Any], now: datetime) -> bulk.Batch:
                       action=rules.BASIS_ACTIONS[basis])
 
 
-async def run(import_id: int, *, clock: Clock) -> str:
-    """The task body; returns the final status (or 'skipped' when not runnable)."""
+async def run(import_id: int, *, clock: Clock, queue: TaskQueue | None = None,
+              budget: float = RUN_BUDGET_SECONDS) -> str:
+    """The task body; returns 'done', 'failed', 'continued' (the time budget ran out:
+    a follow-up task carries on) or 'skipped' (nothing to run). Without a queue it runs
+    to the end."""
     found = await _claim(import_id, clock.now())
     if found is None:
         return "skipped"
+    deadline = time.monotonic() + budget if queue is not None else None
     try:
-        await _run(found, clock)
+        if not await _run(found, clock, deadline):
+            async with transaction():
+                await outbox.add(TASK, import_id, now=clock.now(), queue=queue)
+            return "continued"
     except Exception as exc:  # recorded on the import for staff; the traceback is logged
         log.exception("people import %s failed", import_id)
         await _finish(found, clock, status="failed",
@@ -188,7 +201,8 @@ Prepared = tuple[int, dict[str, PersonRow], list[RowError],
                  dict[str, tuple[list[str], list[str]]]]
 
 
-async def _run(found: dict[str, Any], clock: Clock) -> None:
+async def _run(found: dict[str, Any], clock: Clock, deadline: float | None) -> bool:
+    """True when the file was read to its end, False when the deadline came first."""
     text = await read_text(found)
     delimiter = rules.sniff_delimiter(text.split("\n", 1)[0])
     rows = itertools.islice(rules.data_rows(text, delimiter, found["headers"]),
@@ -213,10 +227,14 @@ async def _run(found: dict[str, Any], clock: Clock) -> None:
         while (prepared := await pending) is not None:
             pending = asyncio.ensure_future(asyncio.to_thread(prepare))
             await _write(found, batch, prepared, progress, clock)
+            if deadline is not None and time.monotonic() > deadline:
+                # The batch read ahead is dropped: the next task starts at the checkpoint.
+                return False
     finally:
         if not pending.done():
             await asyncio.wait([pending])
     await _finish(found, clock, status="done", message="")
+    return True
 
 
 async def _write(found: dict[str, Any], batch: bulk.Batch, prepared: Prepared,

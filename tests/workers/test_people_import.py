@@ -28,3 +28,19 @@ async def test_a_started_import_is_run_by_the_worker_once(clock, queue, worker_b
     await queue.enqueue(imports.TASK, import_id)
     await worker_burst()
     assert await fetchval("SELECT count(*) FROM people") == 50
+
+
+async def test_a_run_out_of_time_hands_over_to_a_follow_up_task(clock, queue, worker_burst):
+    import_id = await imports.upload(filename="list.csv", data=CSV, by="rita@corp.test",
+                                     clock=clock)
+    await imports.save_mapping(import_id, {"column-0": "email",
+                                           "lawful_basis": "legitimate_interest"},
+                               by="rita@corp.test", clock=clock)
+    await imports.start(import_id, by="rita@corp.test", clock=clock, queue=None)
+    # A budget of nothing: one batch is committed, then the rest goes to a new task.
+    assert await imports.run(import_id, clock=clock, queue=queue, budget=0) == "continued"
+    found = await imports.get(import_id)
+    assert (found["status"], found["processed_rows"]) == ("running", 50)
+    await worker_burst()
+    assert (await imports.get(import_id))["status"] == "done"
+    assert await fetchval("SELECT count(*) FROM people") == 50
