@@ -136,3 +136,15 @@ async def test_every_canonical_segment_matches_the_evaluator_on_the_population(n
     assert await queries.member_ids(SEGMENTS[name], now=NOW) == expected
     assert await queries.count(SEGMENTS[name], now=NOW) == len(expected)
     assert len(expected) > 0
+
+
+async def test_the_schema_keeps_every_index_it_had():
+    indexes = ("SELECT tablename, indexname, indexdef FROM pg_indexes "
+               "WHERE schemaname = 'public' ORDER BY 1, 2")
+    before = await fetch(indexes)
+
+    population = await seed_population(people=300, seed=1, now=NOW)
+
+    assert await fetch(indexes) == before
+    # The tables were empty, so their secondary indexes were rebuilt after the load.
+    assert "engagement_events_indexes" in population.seconds
