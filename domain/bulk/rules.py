@@ -21,6 +21,8 @@ KINDS = {
 # Up to this many people the action runs inline, in one transaction; above, as a task.
 INLINE_LIMIT = 500
 BATCH_SIZE = 1000
+# A run hands over to a follow-up task after this long (the worker's job timeout is 120 s).
+HANDOVER_SECONDS = 60
 MAX_SELECTION = 5000
 EXPORT_DAYS = 7
 EXPORT_COLUMNS = ("name", "email", "country", "headline", "skills", "score", "band",

@@ -6,16 +6,18 @@ request's transaction; above, the row and its outbox task are written together a
 worker runs it, updating `done` after every batch for the progress page. A target is
 re-evaluated when the action runs, so "all matching" means whoever matches then.
 
-Running twice is harmless (arq runs tasks at least once): tags and pool membership are
-inserted with ON CONFLICT DO NOTHING, a stage move skips people already there, an
-invitation has the dedupe key event_invite:<event>:<person>, an export rewrites its file.
-A re-run starts again from the first batch and counts what it changes itself.
+Running twice is harmless (arq runs tasks at least once): a run carries on from the last
+committed batch (its cursor is kept in params["resume"]), and every kind is idempotent
+anyway: tags and pool membership are inserted with ON CONFLICT DO NOTHING, a stage move
+skips people already there, an invitation has the dedupe key event_invite:<event>:
+<person>, an export cuts its file back to the size recorded with the cursor.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -86,20 +88,22 @@ async def start(kind: str, target: dict, params: dict, *, staff: Staff, now: dat
 
 
 async def run(bulk_id: int, *, now: datetime, queue: TaskQueue | None) -> str:
-    """Run (or re-run) a bulk action to the end. A finished one is left alone."""
+    """Run a bulk action, carrying on from its last committed batch (a re-run by arq, or
+    the follow-up task a long run hands over to). A finished one is left alone."""
     rows = await fetch(
-        "UPDATE bulk_actions SET status = 'running', done = 0, changed = 0, "
-        "started_at = coalesce(started_at, $2) WHERE id = $1 "
-        "AND status IN ('queued', 'running') RETURNING *", bulk_id, now)
+        "UPDATE bulk_actions SET status = 'running', started_at = coalesce(started_at, $2) "
+        "WHERE id = $1 AND status IN ('queued', 'running') RETURNING *", bulk_id, now)
     if not rows:
         return "already finished"
     action = _decoded(rows[0])
     try:
-        changed, skipped = await _each_batch(action, now=now, queue=queue)
+        skipped = await _each_batch(action, now=now, queue=queue)
     except Invalid as exc:
-        await _finish(action, "failed", 0, str(exc), Counter(), now)
+        await _finish(action, "failed", str(exc), Counter(), now)
         return "failed"
-    await _finish(action, "done", changed, rules.skipped_text(skipped), skipped, now)
+    if skipped is None:
+        return "handed over"
+    await _finish(action, "done", rules.skipped_text(skipped), skipped, now)
     return "done"
 
 
@@ -111,22 +115,38 @@ def _decoded(row: dict) -> dict:
 
 
 async def _each_batch(action: dict, *, now: datetime, queue: TaskQueue | None) \
-        -> tuple[int, Counter]:
-    after, changed, skipped = 0, 0, Counter[str]()
+        -> Counter | None:
+    """Batches from the saved cursor; after each, in the batch's transaction, the counts
+    and the cursor (with the export file's size, so a batch written to the file but not
+    committed is cut off on resume). Past HANDOVER_SECONDS a follow-up task carries on
+    (returns None), so no run outlives the worker's job timeout."""
+    resume = action["params"].get("resume") or {}
+    after, skipped = int(resume.get("after", 0)), Counter[str](resume.get("skipped", {}))
     staff_id = await _staff_id(action["created_by"])
     if action["kind"] == "export_csv":
-        action["storage_key"] = await _start_export(action["id"], action["storage_key"])
+        action["storage_key"] = await _prepare_export(action, int(resume.get("bytes", 0)))
+    started = time.monotonic()
     while True:
         ids = await queries.batch(action["target"], now=now, after=after,
                                   limit=rules.BATCH_SIZE)
         if not ids:
-            return changed, skipped
+            return skipped
         async with transaction():
-            changed += await _apply(action, ids, staff_id=staff_id, now=now, queue=queue,
-                                    skipped=skipped)
-            await fetch("UPDATE bulk_actions SET done = done + $2, changed = $3 "
-                        "WHERE id = $1", action["id"], len(ids), changed)
+            changed = await _apply(action, ids, staff_id=staff_id, now=now, queue=queue,
+                                   skipped=skipped)
+            state = {"after": ids[-1], "skipped": dict(skipped), "bytes": _size(action)}
+            await fetch("UPDATE bulk_actions SET done = done + $2, changed = changed + $3, "
+                        "params = params || jsonb_build_object('resume', $4::jsonb) "
+                        "WHERE id = $1", action["id"], len(ids), changed, json.dumps(state))
+            if time.monotonic() - started > rules.HANDOVER_SECONDS:
+                await outbox.add("run_bulk_action", action["id"], now=now, queue=queue)
+                return None
         after = ids[-1]
+
+
+def _size(action: dict) -> int:
+    key = action.get("storage_key") if action["kind"] == "export_csv" else None
+    return export_path(key).stat().st_size if key else 0
 
 
 async def _apply(action: dict, ids: list[int], *, staff_id: int, now: datetime,
@@ -169,13 +189,19 @@ async def _invite(event_id: int, ids: list[int], *, now: datetime, queue: TaskQu
     return sent
 
 
-async def _start_export(bulk_id: int, storage_key: str | None) -> str:
-    key = storage_key or f"bulk-{bulk_id}-{secrets.token_urlsafe(18)}.csv"
-    if not storage_key:
-        await fetch("UPDATE bulk_actions SET storage_key = $2 WHERE id = $1", bulk_id, key)
+async def _prepare_export(action: dict, size: int) -> str:
+    """The export file: started with its header, or cut back to what was committed."""
+    key = action["storage_key"] or f"bulk-{action['id']}-{secrets.token_urlsafe(18)}.csv"
+    if not action["storage_key"]:
+        await fetch("UPDATE bulk_actions SET storage_key = $2 WHERE id = $1",
+                    action["id"], key)
     path = export_path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(csv_line(rules.EXPORT_COLUMNS), encoding="utf-8")
+    if size and path.is_file():
+        with path.open("r+b") as out:
+            out.truncate(size)
+    else:
+        path.write_text(csv_line(rules.EXPORT_COLUMNS), encoding="utf-8")
     return key
 
 
@@ -184,16 +210,18 @@ async def _staff_id(email: str) -> int:
     return int(rows[0]["id"]) if rows else 0
 
 
-async def _finish(action: dict, status: str, changed: int, message: str,
-                  skipped: Counter, now: datetime) -> None:
-    await fetch("UPDATE bulk_actions SET status = $2, message = $3, finished_at = $4 "
-                "WHERE id = $1", action["id"], status, message, now)
+async def _finish(action: dict, status: str, message: str, skipped: Counter,
+                  now: datetime) -> None:
+    rows = await fetch("UPDATE bulk_actions SET status = $2, message = $3, finished_at = $4 "
+                       "WHERE id = $1 RETURNING done, changed", action["id"], status, message,
+                       now)
+    params = {k: v for k, v in action["params"].items() if k != "resume"}
     await audit.record(action=f"bulk.{action['kind']}", at=now, actor=action["created_by"],
                        subject=f"bulk:{action['id']}",
                        detail={"status": status, "target":
                                rules.describe_target(action["target"]),
-                               "changed": changed, "skipped": dict(skipped),
-                               "params": action["params"]})
+                               "done": rows[0]["done"], "changed": rows[0]["changed"],
+                               "skipped": dict(skipped), "params": params})
 
 
 def export_file(action: dict, *, now: datetime) -> Path:

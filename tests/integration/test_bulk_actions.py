@@ -91,11 +91,41 @@ async def test_large_actions_run_as_a_task_on_whoever_matches_then(clock, monkey
     assert (action["status"], action["total"], action["done"], action["changed"]) == \
         ("done", 3, 4, 4)
     assert await service.run(bulk_id, now=clock.now(), queue=None) == "already finished"
-    # A worker that died mid-way leaves it running: the re-run adds nothing twice.
+    # A worker that died after the last batch leaves it running: the re-run carries on
+    # from the saved cursor and adds nothing twice.
     await fetch("UPDATE bulk_actions SET status = 'running' WHERE id = $1", bulk_id)
     assert await service.run(bulk_id, now=clock.now(), queue=None) == "done"
     assert await fetchval("SELECT count(*) FROM person_tags") == 4
-    assert (await _action(bulk_id))["changed"] == 0
+    action = await _action(bulk_id)
+    assert (action["done"], action["changed"]) == (4, 4)
+
+
+async def test_a_long_run_hands_over_and_an_export_resumes_from_its_cursor(clock,
+                                                                          monkeypatch):
+    monkeypatch.setattr(rules, "INLINE_LIMIT", 1)
+    monkeypatch.setattr(rules, "BATCH_SIZE", 2)
+    monkeypatch.setattr(rules, "HANDOVER_SECONDS", -1)  # hand over after every batch
+    rita = await _staff(clock)
+    people = await _people(5, source="portal")
+    bulk_id = await service.start("export_csv", {"segment": PORTAL}, {}, staff=rita,
+                                  now=clock.now(), queue=None)
+    assert await service.run(bulk_id, now=clock.now(), queue=None) == "handed over"
+    action = await _action(bulk_id)
+    assert (action["status"], action["done"]) == ("running", 2)
+    path = service.export_path(action["storage_key"])
+    with path.open("a", encoding="utf-8") as out:  # a batch written, never committed
+        out.write("uncommitted,row\n")
+    results = [await service.run(bulk_id, now=clock.now(), queue=None) for _ in range(3)]
+    assert results == ["handed over", "handed over", "done"]
+    assert await fetchval("SELECT count(*) FROM outbox_messages "
+                          "WHERE task = 'run_bulk_action'") == 1 + 3
+    action = await _action(bulk_id)
+    assert (action["status"], action["done"], action["changed"]) == ("done", 5, 5)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 6 and "uncommitted,row" not in lines
+    assert sorted(line.split(",")[1] for line in lines[1:]) == sorted(
+        r["email"] for r in await fetch("SELECT email FROM people WHERE id = ANY($1)",
+                                        people))
 
 
 async def test_a_large_action_runs_in_the_worker(clock, monkeypatch, queue, worker_burst):
@@ -185,7 +215,10 @@ async def test_invitations_need_event_email_consent_and_are_sent_once(clock):
     assert "no event-email consent: 2" in action["message"]
     assert "address suppressed" in action["message"]
     assert "already registered for the event: 1" in action["message"]
-    await fetch("UPDATE bulk_actions SET status = 'running' WHERE id = $1", bulk_id)
+    # A run that died before its cursor was saved goes over the batch again: the
+    # dedupe key keeps it to one invitation per person and event.
+    await fetch("UPDATE bulk_actions SET status = 'running', params = params - 'resume', "
+                "done = 0, changed = 0 WHERE id = $1", bulk_id)
     await service.run(bulk_id, now=clock.now(), queue=None)
     assert await fetchval("SELECT count(*) FROM outbound_emails") == 1
     assert "already invited to this event: 1" in (await _action(bulk_id))["message"]
