@@ -130,3 +130,37 @@ async def test_who_may_act_in_bulk(app):
     assert (await hana.get(f"/backoffice/bulk/new?pool={private}")).status_code == 403
     assert (await hana.submit("/backoffice/bulk/confirm", {"scope": "all"})).status_code \
         == 403
+
+
+async def test_a_large_action_shows_its_progress_polled_by_htmx(app, monkeypatch):
+    from domain.bulk import rules
+
+    monkeypatch.setattr(rules, "INLINE_LIMIT", 2)
+    rita = await staff_browser(app, "rita@corp.test", ["recruiter"])
+    pool, _ = await _filled_pool(rita, 3)
+    confirm = await rita.get(f"/backoffice/bulk/new?pool={pool}")
+    assert "runs in the background" in confirm.text
+    started = await rita.submit("/backoffice/bulk/confirm", {
+        "pool": str(pool), "scope": "all", "confirmed": "yes", "kind": "tag",
+        "tags": "later"})
+    page = await rita.get(started.headers["location"])
+    assert "<progress" in page.text and 'hx-trigger="every 2s"' in page.text
+    fragment = await rita.get(started.headers["location"], headers={"hx-request": "true"})
+    assert fragment.text.lstrip().startswith('<div id="bulk-progress"')
+    assert 'data-bulk-status="queued"' in fragment.text
+    assert await fetchval("SELECT count(*) FROM outbox_messages "
+                          "WHERE task = 'run_bulk_action'") == 1
+
+
+async def test_ticked_rows_of_the_segment_preview(app):
+    rita = await staff_browser(app, "rita@corp.test", ["recruiter"])
+    people = [await person(f"t{i}@example.com", f"T {i}") for i in range(4)]
+    await rita.get("/backoffice/segments/new")
+    preview = await rita.submit("/backoffice/segments/preview", {
+        "definition": '{"match": "all", "conditions": [{"field": "source", "op": "in", '
+                      '"value": ["test"]}]}'})
+    assert 'form="preview-pick"' in preview.text and "_csrf_token" in preview.text
+    confirm = await rita.submit("/backoffice/bulk/confirm", [
+        ("scope", "selection"), ("person", str(people[0])), ("person", str(people[3]))])
+    assert confirm.status_code == 200 and 'data-bulk-count="2"' in confirm.text
+    assert "set_pool_stage" not in confirm.text
