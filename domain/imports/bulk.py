@@ -30,11 +30,14 @@ COLUMNS = ["n", "email", "full_name", "phone", "linkedin", "headline", "country"
 RESOLVE = (
     "WITH RECURSIVE chain(start, id, merged_into, depth) AS ("
     " SELECT p.email, p.id, p.merged_into, 0 FROM people p"
-    " JOIN import_stage s ON s.email = p.email"
+    " JOIN import_stage s ON s.email = p.email AND s.person IS NULL"
     " UNION ALL SELECT c.start, q.id, q.merged_into, c.depth + 1 FROM chain c"
     " JOIN people q ON q.id = c.merged_into WHERE c.depth < 10) "
-    "UPDATE import_stage s SET person = c.id, created = s.email = ANY($1::text[]) "
+    "UPDATE import_stage s SET person = c.id "
     "FROM chain c WHERE c.start = s.email AND c.merged_into IS NULL")
+# New people are known from the INSERT's RETURNING: only the others are looked up.
+CREATED = ("UPDATE import_stage s SET person = i.id, created = true "
+           "FROM unnest($1::int[], $2::text[]) AS i(id, email) WHERE s.email = i.email")
 
 FILL_PEOPLE = (
     "UPDATE people p SET "
@@ -183,7 +186,9 @@ async def write(rows: list[tuple[PersonRow, tuple[list[str], list[str]]]], batch
             "updated_at) SELECT email, full_name, $1, phone, linkedin, $2, $2 "
             "FROM import_stage ORDER BY email ON CONFLICT (email) DO NOTHING "
             "RETURNING id, email", batch.source, now)
-        await conn.execute(RESOLVE, [row["email"] for row in inserted])
+        await conn.execute(CREATED, [row["id"] for row in inserted],
+                           [row["email"] for row in inserted])
+        await conn.execute(RESOLVE)
         touched = {row["id"] for row in await conn.fetch(FILL_PEOPLE, now)}
         touched |= {row["person"] for row in await conn.fetch(PROFILES, now)}
         await conn.execute(TAGS, tag, batch.by, now)
