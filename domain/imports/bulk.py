@@ -79,20 +79,27 @@ PROFILES = (
 
 # Tags arrive in the spelling already in use (see _spellings), so the insert needs no
 # case-insensitive lookup per row; a person who has the tag in any case keeps theirs.
+# New people (created) need no check at all. The two are separate branches on purpose:
+# `created OR NOT EXISTS (…)` is planned as a hashed subplan that reads the whole
+# table on every batch, so the cost would grow with the table.
 TAGS = (
     "WITH wanted AS (SELECT DISTINCT person, t, created FROM ("
     " SELECT person, unnest(tags) AS t, created FROM import_stage"
     " UNION ALL SELECT person, $1::varchar, created FROM import_stage WHERE $1 <> '') x) "
     "INSERT INTO person_tags (person, tag, added_by, added_at) "
-    "SELECT w.person, w.t, $2, $3 FROM wanted w WHERE w.created OR NOT EXISTS (SELECT 1 "
-    "FROM person_tags e WHERE e.person = w.person AND lower(e.tag) = lower(w.t)) "
+    "SELECT w.person, w.t, $2::varchar, $3::timestamptz FROM wanted w WHERE w.created "
+    "UNION ALL SELECT w.person, w.t, $2, $3 FROM wanted w WHERE NOT w.created AND "
+    "NOT EXISTS (SELECT 1 FROM person_tags e WHERE e.person = w.person "
+    "AND lower(e.tag) = lower(w.t)) "
     "ON CONFLICT (person, tag) DO NOTHING")
 
 LEDGER = (
     "INSERT INTO consent_records (person, purpose, scope, consent_text, action, method, "
-    "occurred_at) SELECT DISTINCT s.person, $1::varchar, '', $2::int, $3::varchar, "
-    "$4::varchar, $5::timestamptz FROM import_stage s WHERE s.created OR NOT EXISTS ("
-    "SELECT 1 FROM consent_records c WHERE c.person = s.person AND c.method = $4::varchar)")
+    "occurred_at) SELECT p, $1::varchar, '', $2::int, $3::varchar, $4::varchar, "
+    "$5::timestamptz FROM (SELECT person AS p FROM import_stage WHERE created "
+    "UNION SELECT s.person FROM import_stage s WHERE NOT s.created AND NOT EXISTS ("
+    "SELECT 1 FROM consent_records c WHERE c.person = s.person "
+    "AND c.method = $4::varchar)) x")
 
 HINTS = (
     "INSERT INTO duplicate_hints (person, other, reason, status, found_at, decided_by) "
