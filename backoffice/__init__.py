@@ -15,6 +15,7 @@ from backoffice.controllers import (
     events,
     files,
     hiring_setup,
+    imports,
     interviews,
     mail,
     offers,
@@ -36,7 +37,8 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                event_messages, event_checkin, event_attendance, requisitions,
                requisition_stages, requisition_team, hiring_setup,
                pipeline, applications, audit_log, reports, requisition_metrics,
-               interviews, scorecards, offers, pools, pool_review, bulk, segments, skills]
+               interviews, scorecards, offers, pools, pool_review, bulk, segments, skills,
+               imports]
 
 
 def create_router(*, middleware: list) -> Router:

@@ -22,6 +22,7 @@ from workers.tasks import (
     event_integrity,
     event_reminders,
     events,
+    imports,
     interview_reminders,
     mail,
     offer_expiry,
@@ -33,7 +34,7 @@ from workers.tasks import (
 # Each task module lists its TASKS and CRON_JOBS; a test checks names against these.
 TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance,
                 event_integrity, compliance, interview_reminders, offer_expiry,
-                engagement_scoring, pool_snapshots, bulk_actions]
+                engagement_scoring, pool_snapshots, imports, bulk_actions]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5

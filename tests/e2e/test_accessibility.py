@@ -517,6 +517,7 @@ async def test_skills_pages_are_accessible(page, live_server):
     await page.get_by_role("button", name="Add skill").click()
     await assert_accessible(page, "new skill with errors")
 
+
 async def test_pool_review_and_bulk_pages_are_accessible(page, live_server, recruiter):
     """The rapid review queue (a person, and its end), the bulk confirmation (and with its
     errors) and a finished bulk action's page."""
@@ -548,3 +549,34 @@ async def test_pool_review_and_bulk_pages_are_accessible(page, live_server, recr
     await page.get_by_role("button", name="Confirm").click()
     await assert_accessible(page, "bulk confirmation with errors")
 
+
+async def test_people_import_pages_are_accessible(page, live_server):
+    """The import list, the upload form with its error, the mapping page with its preview
+    (a row with problems) and a finished import with its progress and row errors."""
+    from domain.accounts import service as accounts
+    from domain.imports import service as imports
+    from domain.ports import SystemClock
+
+    clock = SystemClock()
+    await accounts.create_user(email="rita@test.local", full_name="Rita Recruiter",
+                               roles=["recruiter"], password="a-long-test-password", clock=clock)
+    data = b"Email,Name,Phone\nann@example.com,Ann Lee,\nnot-an-email,Bo,call me\n"
+    mapped = await imports.upload(filename="list.csv", data=data, by="rita@test.local",
+                                  clock=clock)
+    done = await imports.upload(filename="done.csv", data=data, by="rita@test.local",
+                                clock=clock)
+    await imports.save_mapping(done, {"column-0": "email", "column-1": "full_name",
+                                      "column-2": "phone",
+                                      "lawful_basis": "legitimate_interest"},
+                               by="rita@test.local", clock=clock)
+    await imports.start(done, by="rita@test.local", clock=clock, queue=None)
+    await imports.run(done, clock=clock)
+    await sign_in_staff(page, live_server.base_url, "rita@test.local", "a-long-test-password")
+    for path in ("/backoffice/imports", "/backoffice/imports/new",
+                 f"/backoffice/imports/{mapped}", f"/backoffice/imports/{done}"):
+        response = await page.goto(live_server.url(path))
+        assert response is not None and response.status == 200, path
+        await assert_accessible(page, path)
+    await page.goto(live_server.url("/backoffice/imports/new"))
+    await page.get_by_role("button", name="Upload and map columns").click()
+    await assert_accessible(page, "upload form with an error")
