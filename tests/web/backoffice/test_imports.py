@@ -238,3 +238,11 @@ async def test_roles_without_pools_work_get_403(app):
         assert (await _upload(browser)).status_code == 403
     marketing = await staff_browser(app, "mo@corp.test", ["marketing"])
     assert (await marketing.get("/backoffice/imports/new")).status_code == 200
+
+
+async def test_the_candidates_page_links_to_imports_for_those_who_may_import(app):
+    recruiter = await staff_browser(app, "rita@corp.test", ["recruiter"])
+    assert 'href="/backoffice/imports"' in (await recruiter.get("/backoffice/candidates")).text
+    manager = await staff_browser(app, "hm@corp.test", ["hiring_manager"])
+    page = await manager.get("/backoffice/candidates")
+    assert 'href="/backoffice/imports"' not in page.text
