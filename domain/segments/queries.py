@@ -31,13 +31,22 @@ async def compiled_sql(definition: Any, *, now: datetime) -> tuple[str, tuple]:
 
 
 async def count(definition: Any, *, now: datetime) -> int:
-    where, args = await compiled_sql(definition, now=now)
+    return await _count(await compiled_sql(definition, now=now))
+
+
+async def _count(compiled: tuple[str, tuple]) -> int:
+    where, args = compiled
     return int(await fetchval(f"SELECT count(*) {BASE_FROM} WHERE {where}", *args))
 
 
 async def page(definition: Any, *, now: datetime, after: int | None = None,
                limit: int = PAGE_SIZE) -> tuple[list[dict], int | None]:
-    where, args = await compiled_sql(definition, now=now)
+    return await _page(await compiled_sql(definition, now=now), after=after, limit=limit)
+
+
+async def _page(compiled: tuple[str, tuple], *, after: int | None = None,
+                limit: int = PAGE_SIZE) -> tuple[list[dict], int | None]:
+    where, args = compiled
     if after is not None:
         if not 0 < after < 2**31:
             raise Invalid("That page link is damaged; start again from the first page.")
@@ -56,9 +65,11 @@ async def page(definition: Any, *, now: datetime, after: int | None = None,
 
 
 async def preview(definition: Any, *, now: datetime) -> Preview:
-    """The live count and the first page, for the builder."""
-    rows, next_after = await page(definition, now=now)
-    return Preview(await count(definition, now=now), rows, next_after)
+    """The live count and the first page, for the builder: compiled (and the catalog
+    loaded) once for both."""
+    compiled = await compiled_sql(definition, now=now)
+    rows, next_after = await _page(compiled)
+    return Preview(await _count(compiled), rows, next_after)
 
 
 async def member_ids(definition: Any, *, now: datetime) -> list[int]:

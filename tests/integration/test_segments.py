@@ -264,7 +264,7 @@ CANONICAL = {
     "senior-data-people": ({"match": "all", "conditions": [
         {"field": "job_function", "op": "in", "value": ["data"]},
         {"field": "seniority", "op": "in", "value": ["principal"]}]},
-        ("profiles_job_function", "profiles_seniority")),
+        ("profiles_function_seniority_idx",)),
     "hot-and-recent": ({"match": "all", "conditions": [
         {"field": "engagement_score", "op": "between", "value": {"min": 90, "max": 100}},
         {"field": "last_engaged", "op": "within_days", "value": 3}]},
