@@ -23,18 +23,22 @@ STAGE = (
     "CREATE TEMP TABLE import_stage (n int, email text, full_name text, phone text, "
     "linkedin text, headline text, country text, city text, job_function text, "
     "seniority text, skills varchar[], unmatched varchar[], tags varchar[], person int, "
+    "merged int, "
     "created boolean NOT NULL DEFAULT false) ON COMMIT DROP")
 COLUMNS = ["n", "email", "full_name", "phone", "linkedin", "headline", "country", "city",
            "job_function", "seniority", "skills", "unmatched", "tags"]
 
+# Existing people by email, then (rarely, and only for those rows) along merged_into to
+# the kept record. Plain joins of the batch against indexes: a recursive CTE over
+# `people` was planned as a hash join reading the whole table every batch (measured).
 RESOLVE = (
-    "WITH RECURSIVE chain(start, id, merged_into, depth) AS ("
-    " SELECT p.email, p.id, p.merged_into, 0 FROM people p"
-    " JOIN import_stage s ON s.email = p.email AND s.person IS NULL"
-    " UNION ALL SELECT c.start, q.id, q.merged_into, c.depth + 1 FROM chain c"
-    " JOIN people q ON q.id = c.merged_into WHERE c.depth < 10) "
-    "UPDATE import_stage s SET person = c.id "
-    "FROM chain c WHERE c.start = s.email AND c.merged_into IS NULL")
+    "UPDATE import_stage s SET person = p.id, merged = p.merged_into FROM people p "
+    "WHERE p.email = s.email AND s.person IS NULL")
+FOLLOW_MERGE = (
+    "UPDATE import_stage s SET person = p.id, merged = p.merged_into FROM people p "
+    "WHERE s.merged IS NOT NULL AND p.id = s.merged RETURNING s.n")
+MAX_MERGE_HOPS = 10
+
 # New people are known from the INSERT's RETURNING: only the others are looked up.
 CREATED = ("UPDATE import_stage s SET person = i.id, created = true "
            "FROM unnest($1::int[], $2::text[]) AS i(id, email) WHERE s.email = i.email")
@@ -81,7 +85,9 @@ PROFILES = (
 # case-insensitive lookup per row; a person who has the tag in any case keeps theirs.
 # New people (created) need no check at all. The two are separate branches on purpose:
 # `created OR NOT EXISTS (…)` is planned as a hashed subplan that reads the whole
-# table on every batch, so the cost would grow with the table.
+# table on every batch, so the cost would grow with the table; OFFSET 0 keeps the
+# NOT EXISTS a probe of the person's index per row (else a merge anti join read all
+# of person_tags, measured).
 TAGS = (
     "WITH wanted AS (SELECT DISTINCT person, t, created FROM ("
     " SELECT person, unnest(tags) AS t, created FROM import_stage"
@@ -90,7 +96,7 @@ TAGS = (
     "SELECT w.person, w.t, $2::varchar, $3::timestamptz FROM wanted w WHERE w.created "
     "UNION ALL SELECT w.person, w.t, $2, $3 FROM wanted w WHERE NOT w.created AND "
     "NOT EXISTS (SELECT 1 FROM person_tags e WHERE e.person = w.person "
-    "AND lower(e.tag) = lower(w.t)) "
+    "AND lower(e.tag) = lower(w.t) OFFSET 0) "
     "ON CONFLICT (person, tag) DO NOTHING")
 
 LEDGER = (
@@ -99,7 +105,7 @@ LEDGER = (
     "$5::timestamptz FROM (SELECT person AS p FROM import_stage WHERE created "
     "UNION SELECT s.person FROM import_stage s WHERE NOT s.created AND NOT EXISTS ("
     "SELECT 1 FROM consent_records c WHERE c.person = s.person "
-    "AND c.method = $4::varchar)) x")
+    "AND c.method = $4::varchar OFFSET 0)) x")
 
 HINTS = (
     "INSERT INTO duplicate_hints (person, other, reason, status, found_at, decided_by) "
@@ -185,9 +191,6 @@ async def write(rows: list[tuple[PersonRow, tuple[list[str], list[str]]]], batch
         await conn.execute(STAGE)
         await conn.copy_records_to_table("import_stage", columns=COLUMNS,
                                          records=[_record(p, s, spelling) for p, s in rows])
-        # A temporary table has no statistics: without them the joins below are planned
-        # for a guessed size and may scan `people` instead of using its indexes.
-        await conn.execute("ANALYZE import_stage")
         inserted = await conn.fetch(
             "INSERT INTO people (email, full_name, source, phone, linkedin, created_at, "
             "updated_at) SELECT email, full_name, $1, phone, linkedin, $2, $2 "
@@ -195,7 +198,14 @@ async def write(rows: list[tuple[PersonRow, tuple[list[str], list[str]]]], batch
             "RETURNING id, email", batch.source, now)
         await conn.execute(CREATED, [row["id"] for row in inserted],
                            [row["email"] for row in inserted])
+        # A temporary table has no statistics until analysed; taken once the new people
+        # are marked, so the planner sees how few rows are left to look up (with stale
+        # ones it read all of `people` on every batch, measured).
+        await conn.execute("ANALYZE import_stage")
         await conn.execute(RESOLVE)
+        for _ in range(MAX_MERGE_HOPS):
+            if not await conn.fetch(FOLLOW_MERGE):
+                break
         touched = {row["id"] for row in await conn.fetch(FILL_PEOPLE, now)}
         touched |= {row["person"] for row in await conn.fetch(PROFILES, now)}
         await conn.execute(TAGS, tag, batch.by, now)

@@ -40,6 +40,7 @@ TASK = "run_people_import"
 # Less than the worker's job timeout (120 s): a long file is done by a chain of tasks,
 # each carrying on after the last committed batch, so none is cut off by the timeout.
 RUN_BUDGET_SECONDS = 60.0
+ANALYZE_ABOVE_ROWS = 10_000
 MAX_CONSENT_TEXT = 2_000
 
 
@@ -209,6 +210,11 @@ async def _run(found: dict[str, Any], clock: Clock, deadline: float | None) -> b
                             found["processed_rows"], None)
     batch = await _batch_of(found, clock.now())
     index = await skill_index()
+    if found["total_rows"] > ANALYZE_ABOVE_ROWS:
+        # Each batch looks its rows up in these tables; with statistics that lag behind
+        # their growth (autovacuum is slower than a series of imports) the planner may
+        # read them whole on every batch. A sample of each costs well under a second.
+        await fetch("ANALYZE people, person_tags, profiles")
     progress = {"kept": len(found["errors"]), "spelling": {}}
 
     def prepare() -> Prepared | None:
