@@ -155,8 +155,6 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/pools/{pool_id:int}": (staff(P.POOLS_WORK, "owned"), ("-", "P", "missing")),
     "/backoffice/segments": (staff(P.POOLS_WORK), ("-",)),
     "/backoffice/segments/new": (staff(P.POOLS_WORK), ("-",)),
-    "/backoffice/segments/{segment_id:int}": (staff(P.POOLS_WORK, "owned"),
-                                              ("-", "P", "missing")),
     "/backoffice/pools/{pool_id:int}/review": (staff(P.POOLS_WORK, "owned"),
                                                ("-", "P", "missing")),
     # Bulk actions: "P" is an export the recruiter ran (its creator and admins only);
@@ -167,6 +165,11 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
                                                 ("P", "missing")),
     "/backoffice/segments/{segment_id:int}": (staff(P.POOLS_WORK, "owned"),
                                               ("-", "P", "missing")),
+    # People imports: shared among everyone who works with pools; ids that do not exist.
+    "/backoffice/imports": (staff(P.POOLS_WORK), ("-",)),
+    "/backoffice/imports/new": (staff(P.POOLS_WORK), ("-",)),
+    "/backoffice/imports/{import_id:int}": (staff(P.POOLS_WORK), ("missing",)),
+    "/backoffice/imports/{import_id:int}/progress": (staff(P.POOLS_WORK), ("missing",)),
     "/backoffice/skills": (staff(P.SKILLS_MANAGE), ("-",)),
     "/backoffice/skills/new": (staff(P.SKILLS_MANAGE), ("-",)),
     "/backoffice/skills/unmatched": (staff(P.SKILLS_MANAGE), ("-",)),
