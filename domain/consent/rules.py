@@ -15,6 +15,8 @@ PURPOSE_LABELS = {
     COMMUNITY_EMAILS: "Talent community emails",
     EVENT_EMAILS: "Event emails",
     "job_processing": "Processing for a job application",
+    # Imported people (domain.imports): the lawful basis their details are kept under.
+    "sourcing": "Keeping your details in our talent database",
 }
 
 # Purposes whose consent lapses unless renewed (consent_policies rows are created for these).
@@ -31,6 +33,8 @@ ACTION_LABELS = {
     "given": "Given",
     "withdrawn": "Withdrawn",
     "expired": "Expired",
+    # Not consent: the lawful basis (legitimate interest) recorded for an imported person.
+    "noted": "Recorded (legitimate interest)",
 }
 
 # How an entry came about, in words a candidate understands (never the IP or user agent).
@@ -43,6 +47,13 @@ METHOD_LABELS = {
     "one_click_unsubscribe": "Unsubscribe link in an email",
     "policy": "Automatically, when it reached its expiry date",
 }
+
+
+def method_label(method: str) -> str:
+    """METHOD_LABELS, plus the import batches' "import:<id>" methods."""
+    if method.startswith("import:"):
+        return "Added by our recruiters from a list (import)"
+    return METHOD_LABELS.get(method, method)
 
 
 def current_states(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,11 +8,11 @@ from domain.consent import service as consent
 from domain.consent.rules import (
     ACTION_LABELS,
     COMMUNITY_EMAILS,
-    METHOD_LABELS,
     PURPOSE_LABELS,
     current_states,
     expires_at,
     expiry_phase,
+    method_label,
 )
 from domain.db import fetch
 from domain.preferences.rules import DEFAULT_CADENCE, DEFAULT_CHANNELS, is_paused
@@ -73,7 +73,7 @@ async def consent_history(person_id: int) -> list[dict]:
         row["purpose_label"] = PURPOSE_LABELS.get(row["purpose"], row["purpose"])
         row["scope_label"] = row["community_name"] or row["scope"]
         row["action_label"] = ACTION_LABELS.get(row["action"], row["action"])
-        row["method_label"] = METHOD_LABELS.get(row["method"], row["method"])
+        row["method_label"] = method_label(row["method"])
     return rows
 
 

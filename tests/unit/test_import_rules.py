@@ -92,3 +92,13 @@ def test_the_same_email_twice_later_values_fill_blanks():
     first.fill_blanks(rules.PersonRow(5, "a@example.com", full_name="Other", phone="+1",
                                       tags=["y"]))
     assert (first.full_name, first.phone, first.tags) == ("Ann", "+1", ["x", "y"])
+
+
+def test_import_ledger_entries_read_in_words():
+    from domain.consent.rules import ACTION_LABELS, PURPOSE_LABELS, method_label
+
+    assert PURPOSE_LABELS["sourcing"] == "Keeping your details in our talent database"
+    assert ACTION_LABELS["noted"] == "Recorded (legitimate interest)"
+    assert method_label("import:42") == "Added by our recruiters from a list (import)"
+    assert method_label("double_opt_in") == "Confirmed with the link we emailed you"
+    assert method_label("something_new") == "something_new"
