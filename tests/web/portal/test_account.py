@@ -77,13 +77,20 @@ async def test_link_is_single_use_even_under_concurrency(app, mail, worker_burst
         await request_link(first, "ann@example.com")
     path = await link_from_sink(mail, worker_burst, "ann@example.com")
 
-    async def redeem() -> int:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            browser = Browser(c)
-            await browser.get(path)
-            return (await browser.submit(path, {})).status_code
-
-    statuses = await asyncio.gather(*[redeem() for _ in range(20)])
+    # Twenty browsers open the link page first (each gets its form and CSRF token while
+    # the link is still unused), then all press the button at once. Opening the page
+    # after someone redeemed shows no form, which is not the race under test.
+    clients = [httpx.AsyncClient(transport=transport, base_url="http://testserver")
+               for _ in range(20)]
+    try:
+        browsers = [Browser(c) for c in clients]
+        for browser in browsers:
+            assert (await browser.get(path)).status_code == 200
+        responses = await asyncio.gather(*[b.submit(path, {}) for b in browsers])
+    finally:
+        for c in clients:
+            await c.aclose()
+    statuses = [response.status_code for response in responses]
     assert statuses.count(303) == 1
     assert set(statuses) - {303} == {409}
 
