@@ -857,7 +857,7 @@ class InterviewFormPage(_PageObject):
         await page.get_by_role("radio", name=re.compile("^At a fixed time")).check()
         await page.get_by_role("textbox", name="Fixed time", exact=True).fill(starts)
         await page.get_by_role("button", name="Schedule", exact=True).click()
-        await expect(page.get_by_role("heading", name="Interviews")).to_be_visible()
+        await expect(page.get_by_role("heading", name="Interviews", exact=True)).to_be_visible()
         return ApplicationPage(page)
 
 
