@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
 
 from domain.consent import service as consent
 from domain.consent.rules import PURPOSE_LABELS, current_states
 from domain.db import fetch
 from domain.dedupe import queries as dedupe_queries
 from domain.engagement.rules import label
-from domain.errors import Invalid, NotFound
+from domain.errors import NotFound
+from domain.keyset import decode_cursor, encode_cursor
 from domain.profiles import queries as profiles
 
 PAGE_SIZE = 50
@@ -22,20 +21,6 @@ PAGE_SIZE = 50
 class Page:
     rows: list[dict]
     next_cursor: str | None
-
-
-def encode_cursor(created_at: datetime, person_id: int) -> str:
-    raw = f"{created_at.isoformat()}|{person_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, _, person_id = raw.partition("|")
-        return datetime.fromisoformat(stamp), int(person_id)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid("That page link is damaged; start again from the first page.") from exc
 
 
 def _like_pattern(text: str) -> str:

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
-from datetime import datetime
 
 from domain.db import fetch
-from domain.errors import Invalid, NotFound
+from domain.errors import NotFound
+from domain.keyset import decode_cursor, encode_cursor
 from domain.people import queries as people_queries
 from domain.people.tags import tags_of
 from domain.pools.rules import stage_label
@@ -55,20 +54,6 @@ async def pool(pool_id: int, staff_id: int) -> dict:
                              for stage in found["stages"]]
     found["member_count"] = sum(counts.values())
     return found
-
-
-def encode_cursor(added_at: datetime, member_id: int) -> str:
-    raw = f"{added_at.isoformat()}|{member_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, _, member_id = raw.partition("|")
-        return datetime.fromisoformat(stamp), int(member_id)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid("That page link is damaged; start again from the first page.") from exc
 
 
 async def members(pool_id: int, *, stage: str = "", cursor: str | None = None,
