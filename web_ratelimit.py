@@ -1,12 +1,17 @@
 """Rate limits for public write endpoints, counted in Redis so every web process shares them.
 
 Keyed on the socket peer, never X-Forwarded-For: a header is whatever the client says
-(QUALITY.md 1.6). One INCR per request in a fixed window is atomic across processes.
+(QUALITY.md 1.6). The window slides: each use is a timestamp in a sorted set, and a use
+counts while it is younger than the window. A fixed clock-aligned window would let a burst
+that straddles the boundary through twice the limit (and made the limit depend on when in
+the minute an attacker started).
 """
 
 from __future__ import annotations
 
+import math
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 
 from litestar.connection import ASGIConnection
@@ -14,21 +19,33 @@ from litestar.exceptions import TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
+Clock = Callable[[], float]
 
 
-def rate_limited(bucket: str, *, limit: int, window_seconds: int) -> Guard:
+async def _uses_in_window(redis, key: str, *, window_seconds: int, now: float) -> tuple[int, float]:
+    """Record one use now; return the uses within the window and the oldest one's time."""
+    pipe = redis.pipeline(transaction=True)
+    pipe.zremrangebyscore(key, "-inf", now - window_seconds)
+    pipe.zadd(key, {f"{now:.6f}:{uuid.uuid4().hex[:8]}": now})
+    pipe.zcard(key)
+    pipe.zrange(key, 0, 0, withscores=True)
+    pipe.expire(key, window_seconds)
+    _, _, count, oldest, _ = await pipe.execute()
+    return int(count), float(oldest[0][1]) if oldest else now
+
+
+def rate_limited(bucket: str, *, limit: int, window_seconds: int,
+                 clock: Clock = time.time) -> Guard:
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         if connection.scope.get("method") != "POST":
             return
         peer = connection.client.host if connection.client else "unknown"
-        window = int(time.time()) // window_seconds
-        key = f"talentloop:ratelimit:{bucket}:{peer}:{window}"
-        redis = connection.app.state.redis
-        count = await redis.incr(key)
-        if count == 1:
-            await redis.expire(key, window_seconds)
+        now = clock()
+        count, oldest = await _uses_in_window(
+            connection.app.state.redis, f"talentloop:ratelimit:{bucket}:{peer}",
+            window_seconds=window_seconds, now=now)
         if count > limit:
-            retry_after = window_seconds - int(time.time()) % window_seconds
+            retry_after = max(1, math.ceil(oldest + window_seconds - now))
             raise TooManyRequestsException(
                 "Too many attempts from your network. Wait a minute and try again.",
                 headers={"Retry-After": str(retry_after)},
@@ -37,11 +54,9 @@ def rate_limited(bucket: str, *, limit: int, window_seconds: int) -> Guard:
     return guard
 
 
-async def allow(redis, key: str, *, limit: int, window_seconds: int) -> bool:
-    """Count one use of `key` in the current window; False once over the limit."""
-    window = int(time.time()) // window_seconds
-    full_key = f"talentloop:ratelimit:{key}:{window}"
-    count = await redis.incr(full_key)
-    if count == 1:
-        await redis.expire(full_key, window_seconds)
+async def allow(redis, key: str, *, limit: int, window_seconds: int,
+                clock: Clock = time.time) -> bool:
+    """Count one use of `key` in the sliding window; False once over the limit."""
+    count, _ = await _uses_in_window(redis, f"talentloop:ratelimit:{key}",
+                                     window_seconds=window_seconds, now=clock())
     return count <= limit
