@@ -1,4 +1,4 @@
-from piccolo.columns import Array, Boolean, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import Array, Boolean, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -11,3 +11,9 @@ class StaffUser(Table, tablename="staff_users"):
     is_active = Boolean(default=True)
     created_at = Timestamptz()
     last_login_at = Timestamptz(null=True, default=None)
+    # Bumped whenever the account is disabled or loses a role: every session carries the
+    # epoch it began under, and one from an older epoch is refused on its next request.
+    session_epoch = Integer(default=0)
+    disabled_at = Timestamptz(null=True, default=None)
+    invited_by = Integer(null=True, default=None)
+    invited_at = Timestamptz(null=True, default=None)

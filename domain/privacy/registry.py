@@ -326,7 +326,8 @@ REGISTRY: tuple[Rules, ...] = (
     Rules(StaffUser, None, (), {
         "id": KEY, **_same("staff account data, not about candidates", "email", "full_name",
                            "password_hash", "roles", "is_active", "created_at",
-                           "last_login_at")}),
+                           "last_login_at", "session_epoch", "disabled_at", "invited_by",
+                           "invited_at")}),
     Rules(AuditEntry, None, (), {
         "id": KEY, **_same("security log of staff actions, kept under legitimate interest; "
                            "refers to people by id only", "occurred_at", "actor", "action",
