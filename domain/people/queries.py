@@ -200,7 +200,8 @@ async def _email_items(person_id: int, limit: int) -> list[dict]:
         {
             "kind": "email",
             "occurred_at": row["sent_at"] or row["created_at"],
-            "title": f"Email: {row['subject'] or row['template'].replace('_', ' ')}",
+            # The timeline macro announces the kind ("Email:"); the title is the subject.
+            "title": row["subject"] or row["template"].replace("_", " "),
             "detail": row["template"],
             "status": row["state"],
         }
