@@ -139,7 +139,7 @@ async def _queue_already_member(
 
 async def _membership(membership_id: int, *, lock: bool = False) -> dict | None:
     rows = await fetch(
-        "SELECT m.id, m.status, m.person, p.full_name, p.email, "
+        "SELECT m.id, m.status, m.person, p.full_name, p.email, "  # nosec B608 # constant SQL; the lock clause is a literal
         "c.id AS community_id, c.slug, c.name "
         "FROM community_memberships m JOIN people p ON p.id = m.person "
         "JOIN talent_communities c ON c.id = m.community WHERE m.id = $1"

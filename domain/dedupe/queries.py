@@ -43,7 +43,7 @@ def _pair_view(row: dict, reasons: list[str]) -> dict:
 async def open_pairs(limit: int = MAX_PAIRS) -> list[dict]:
     """Open hints grouped by pair (newest first), both records still live."""
     rows = await fetch(
-        "SELECT array_agg(h.reason ORDER BY h.reason) AS reasons, "  # noqa: S608 - constants
+        "SELECT array_agg(h.reason ORDER BY h.reason) AS reasons, "  # noqa: S608 - constants  # nosec B608
         "max(h.found_at) AS found_at, "
         + _SIDE.format(p="a") + ", " + _SIDE.format(p="b") +
         " FROM duplicate_hints h JOIN people a ON a.id = h.person "
@@ -71,7 +71,7 @@ async def name_pairs(limit: int = MAX_PAIRS) -> list[dict]:
     if not found:
         return []
     pairs = await fetch(
-        "SELECT " + _SIDE.format(p="a") + ", " + _SIDE.format(p="b") +  # noqa: S608
+        "SELECT " + _SIDE.format(p="a") + ", " + _SIDE.format(p="b") +  # noqa: S608  # nosec B608 # _SIDE is a constant template
         " FROM unnest($1::int[], $2::int[]) AS x(lo, hi) JOIN people a ON a.id = x.lo "
         "JOIN people b ON b.id = x.hi WHERE NOT EXISTS (SELECT 1 FROM duplicate_hints h "
         "WHERE h.person = x.lo AND h.other = x.hi) ORDER BY a.id, b.id LIMIT $3",

@@ -35,7 +35,7 @@ SELECT $1::int + i - 1, 'p' || i || '@{spec.DOMAIN}', 'Bench person ' || i,
 FROM generate_series(1, $2::int) i,
      LATERAL (SELECT $4::timestamptz - interval '1 day' * {spec.HISTORY_DAYS}
                      * pg_temp.u(i * 64 + {CREATED}, $3::bigint) AS at) t
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608 # spec constants
 
 _PROFILES = f"""
 INSERT INTO profiles (person, skills, job_function, seniority, country, time_zone,
@@ -56,7 +56,7 @@ FROM generate_series(1, $2::int) i,
      LATERAL (SELECT 1 + floor(pg_temp.u(i * 64 + {COUNTRY}, $3::bigint) * 1000)::int AS slot) c,
      LATERAL (SELECT pg_temp.u(i * 64 + {MODES}, $3::bigint) AS w) m
 WHERE pg_temp.u(i * 64 + {HAS_PROFILE}, $3::bigint) < {spec.PROFILE_SHARE}
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608 # spec constants
 
 _MEMBERSHIPS = """
 INSERT INTO community_memberships (person, community, status, interests, requested_at,
@@ -89,7 +89,7 @@ FROM generate_series(1, $2::int) i,
                       pg_temp.u(i * 64 + {WITHDRAWS}, $3::bigint) < 0.2)
              ) a(action, method, at, keep)
 WHERE pg_temp.u(i * 64 + {CONSENTS}, $3::bigint) < 0.55 AND a.keep
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608 # spec constants
 
 # Habits: dormant (70%) 4-10 events spread evenly over two years; active (22%) 9-15 leaning
 # recent; very active (8%) 20-30 mostly in the last weeks. Age = EVENT_DAYS * u^power.
@@ -109,7 +109,7 @@ FROM generate_series(1, $2::int) i,
                      CASE WHEN d.habit < 0.70 THEN 1.0 WHEN d.habit < 0.92 THEN 2.5
                           ELSE 8.0 END::float8 AS power) h,
      generate_series(1, h.events) k
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608 # spec constants
 
 # Furthest stage position reached (Standard template: 1 applied, 2 screen, 3 interview,
 # 4 final interview, 5 offer, 6 hired; 7 rejected); a third of the undecided are rejected.
@@ -126,7 +126,7 @@ FROM generate_series(1, $2::int) i,
      LATERAL (SELECT CASE WHEN d.x < 0.40 THEN 1 WHEN d.x < 0.70 THEN 2 WHEN d.x < 0.85 THEN 3
                           WHEN d.x < 0.93 THEN 4 WHEN d.x < 0.98 THEN 5 ELSE 6 END AS furthest) f
 WHERE pg_temp.u(i * 64 + {APPLIES}, $3::bigint) < {spec.APPLICANT_SHARE}
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608 # spec constants
 
 _STEP = "interval '3 days'"
 _APPLICATIONS = f"""
@@ -141,7 +141,7 @@ FROM bench_applicants a
 CROSS JOIN LATERAL (SELECT a.applied_at + {_STEP} * (a.furthest - 1 + a.rejected::int) AS at) l
 JOIN bench_stages s ON s.req = a.req
     AND s.position = CASE WHEN a.rejected THEN 7 ELSE a.furthest END
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608 # constants
 
 _TRANSITIONS = f"""
 INSERT INTO stage_transitions (application, from_stage, to_stage, kind, by, at, reason)
@@ -156,7 +156,7 @@ CROSS JOIN LATERAL (
     UNION ALL SELECT a.furthest + 1, 7, a.furthest WHERE a.rejected) k
 JOIN bench_stages s ON s.req = a.req AND s.position = k.position
 LEFT JOIN bench_stages prev ON prev.req = a.req AND prev.position = k.previous
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608 # constants
 
 
 # Secondary indexes of a table that is still empty (a fresh database) are dropped before
@@ -176,7 +176,7 @@ ORDER BY c.relname
 async def defer_indexes(conn: Any, table: str) -> list[str]:
     """Drop an empty table's secondary indexes; returns the statements that rebuild them."""
     if table not in TABLES or await conn.fetchval(
-            f"SELECT EXISTS (SELECT 1 FROM {table})"):  # noqa: S608 (a name from TABLES)
+            f"SELECT EXISTS (SELECT 1 FROM {table})"):  # noqa: S608 (a name from TABLES)  # nosec B608
         return []
     rows = await conn.fetch(_SECONDARY_INDEXES, table)
     for row in rows:

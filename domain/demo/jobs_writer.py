@@ -125,7 +125,7 @@ async def _requisition(conn: Any, job: PlannedJob, taken: set[str],
     marks = ", ".join(f"${n}" + ("::jsonb" if name == "screening_questions" else "")
                       for n, name in enumerate(_REQUISITION_COLUMNS, 1))
     requisition_id = await conn.fetchval(
-        f"INSERT INTO requisitions ({', '.join(_REQUISITION_COLUMNS)}) "  # noqa: S608
+        f"INSERT INTO requisitions ({', '.join(_REQUISITION_COLUMNS)}) "  # noqa: S608  # nosec B608 # constant column list, $n marks
         f"VALUES ({marks}) RETURNING id", *values.values())
     # The requisition's own copy of the template's stages, as create_requisition makes it.
     stages = await conn.fetch(

@@ -22,14 +22,14 @@ def _decoded(event: dict) -> dict:
 
 
 async def event_by_slug(slug: str) -> dict:
-    rows = await fetch(f"SELECT {_EVENT_COLUMNS} FROM events WHERE slug = $1", slug)  # noqa: S608 constant columns
+    rows = await fetch(f"SELECT {_EVENT_COLUMNS} FROM events WHERE slug = $1", slug)  # noqa: S608 constant columns  # nosec B608
     if not rows:
         raise NotFound("There is no event at this address.")
     return _decoded(rows[0])
 
 
 async def event_by_id(event_id: int) -> dict:
-    rows = await fetch(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = $1", event_id)  # noqa: S608 constant columns
+    rows = await fetch(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = $1", event_id)  # noqa: S608 constant columns  # nosec B608
     if not rows:
         raise NotFound("There is no such event.")
     return _decoded(rows[0])
@@ -45,7 +45,7 @@ async def public_event(slug: str) -> dict:
 
 async def upcoming(now: datetime) -> list[dict]:
     rows = await fetch(
-        f"SELECT {_EVENT_COLUMNS} FROM events WHERE status = 'published' AND ends_at > $1 "  # noqa: S608
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE status = 'published' AND ends_at > $1 "  # noqa: S608  # nosec B608 # constant columns
         "ORDER BY starts_at, id", now)
     return [_decoded(row) for row in rows]
 
@@ -109,7 +109,7 @@ async def events_for_staff(staff_id: int, *, every_event: bool, show: str,
     order = "e.starts_at" if show == "upcoming" else "e.starts_at DESC"
     hosted = "" if every_event else \
         "AND EXISTS (SELECT 1 FROM event_hosts h WHERE h.event = e.id AND h.staff = $2)"
-    sql = ("SELECT e.id, e.slug, e.title, e.kind, e.starts_at, e.ends_at, e.time_zone, "  # noqa: S608 constant fragments only
+    sql = ("SELECT e.id, e.slug, e.title, e.kind, e.starts_at, e.ends_at, e.time_zone, "  # noqa: S608 constant fragments only  # nosec B608
            "e.venue, e.capacity, e.taken, e.status, (SELECT count(*) FROM event_registrations r "
            "WHERE r.event = e.id AND r.status = 'waitlisted') AS waiting FROM events e "
            "WHERE " + conditions.get(show, conditions["upcoming"]) + " " + hosted
@@ -120,6 +120,6 @@ async def events_for_staff(staff_id: int, *, every_event: bool, show: str,
 async def upcoming_for_community(community_id: int, now: datetime, limit: int = 5) -> list[dict]:
     """Published events a host promoted to this community, soonest first."""
     rows = await fetch(
-        f"SELECT {_EVENT_COLUMNS} FROM events WHERE status = 'published' AND ends_at > $1 "  # noqa: S608 constant columns
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE status = 'published' AND ends_at > $1 "  # noqa: S608 constant columns  # nosec B608
         "AND $2 = ANY(communities) ORDER BY starts_at, id LIMIT $3", now, community_id, limit)
     return [_decoded(row) for row in rows]

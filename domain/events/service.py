@@ -39,7 +39,7 @@ async def register(event_slug: str, person_id: int, *, clock: Clock, queue: Task
         if problem:
             raise Invalid(problem)
         rows = await fetch(
-            "INSERT INTO event_registrations (event, person, status, answers, source, "  # noqa: S608
+            "INSERT INTO event_registrations (event, person, status, answers, source, "  # noqa: S608  # nosec B608 # constant RETURNING list
             "created_at, updated_at) VALUES ($1, $2, 'waitlisted', $3::jsonb, $4, $5, $5) "
             "ON CONFLICT (event, person) DO NOTHING "
             f"RETURNING {_RETURNING}", event["id"], person_id, json.dumps(answers or {}),
@@ -72,7 +72,7 @@ async def _existing(event: dict, person_id: int, now: datetime,
         return registration
     # Coming back after cancelling: back of the queue, like anybody new.
     rows = await fetch(
-        "UPDATE event_registrations SET status = 'waitlisted', cancelled_at = NULL, "  # noqa: S608
+        "UPDATE event_registrations SET status = 'waitlisted', cancelled_at = NULL, "  # noqa: S608  # nosec B608 # constant RETURNING list
         "offer_expires_at = NULL, updated_at = $2, "
         "position = nextval('event_registration_position_seq') WHERE id = $1 "
         f"RETURNING {_RETURNING}",
@@ -87,7 +87,7 @@ async def _seat_or_waitlist(event: dict, registration: dict, now: datetime,
         # Host option: people who often do not come wait, and are offered a seat only
         # once everyone else has had the chance (rules.habitual_offers_from).
         rows = await fetch(
-            "UPDATE event_registrations SET offers_from = $2 WHERE id = $1 "  # noqa: S608
+            "UPDATE event_registrations SET offers_from = $2 WHERE id = $1 "  # noqa: S608  # nosec B608 # constant RETURNING list
             f"RETURNING {_RETURNING}",
             registration["id"], rules.habitual_offers_from(event["starts_at"], now))
         await _announce(rows[0], event, "event_waitlisted", now, queue)
@@ -95,7 +95,7 @@ async def _seat_or_waitlist(event: dict, registration: dict, now: datetime,
     # The only way a seat is taken: concurrent callers serialise on the event row here, so
     # the seat and the registration's status change in one statement (a short lock).
     rows = await fetch(
-        "WITH seat AS (UPDATE events SET taken = taken + 1 WHERE id = $1 "  # noqa: S608
+        "WITH seat AS (UPDATE events SET taken = taken + 1 WHERE id = $1 "  # noqa: S608  # nosec B608 # constant RETURNING list
         "AND status = 'published' AND (capacity IS NULL OR taken < capacity) RETURNING id) "
         "UPDATE event_registrations SET status = 'registered' WHERE id = $2 "
         f"AND EXISTS (SELECT 1 FROM seat) RETURNING {_RETURNING}",
@@ -199,7 +199,7 @@ async def fill_seats(event_id: int, now: datetime, queue: TaskQueue | None) -> i
         if event["capacity"] is not None and event["taken"] >= event["capacity"]:
             return offered
         rows = await fetch(
-            "UPDATE event_registrations SET status = 'offered', offer_expires_at = $2, "  # noqa: S608
+            "UPDATE event_registrations SET status = 'offered', offer_expires_at = $2, "  # noqa: S608  # nosec B608 # constant RETURNING list
             "updated_at = $3 WHERE id = (SELECT id FROM event_registrations WHERE event = $1 "
             "AND status = 'waitlisted' AND (offers_from IS NULL OR offers_from <= $3) "
             "ORDER BY position LIMIT 1 FOR UPDATE) "
@@ -221,7 +221,7 @@ async def accept_offer(registration_id: int, *, clock: Clock, queue: TaskQueue |
         expires = registration["offer_expires_at"]
         if registration["status"] != "offered" or expires is None or expires <= now:
             raise Conflict("This offer is no longer available.")
-        rows = await fetch("UPDATE event_registrations SET status = 'registered', "  # noqa: S608
+        rows = await fetch("UPDATE event_registrations SET status = 'registered', "  # noqa: S608  # nosec B608 # constant RETURNING list
                            "offer_expires_at = NULL, updated_at = $2 WHERE id = $1 "
                            f"RETURNING {_RETURNING}",
                            registration_id, now)

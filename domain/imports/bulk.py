@@ -63,7 +63,7 @@ _TEXT = "{} = ''"
 _LIST = "cardinality({}) = 0"
 # Built from this module's own column names, never from input.
 PROFILES = (
-    "INSERT INTO profiles (person, headline, city, country, time_zone, links, skills, "  # noqa: S608
+    "INSERT INTO profiles (person, headline, city, country, time_zone, links, skills, "  # noqa: S608  # nosec B608 # constant column names
     "unmatched_skills, job_function, seniority, work_modes, open_to_relocation, "
     "open_to_opportunities, updated_at) "
     "SELECT DISTINCT ON (person) person, headline, city, country, '', '[]'::jsonb, skills, "

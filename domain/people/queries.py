@@ -51,7 +51,7 @@ def _filters(q: str, community: str, cursor: str | None) -> tuple[list[str], lis
     if community:
         args.append(community)
         where.append(
-            "EXISTS (SELECT 1 FROM community_memberships m JOIN talent_communities c "  # noqa: S608
+            "EXISTS (SELECT 1 FROM community_memberships m JOIN talent_communities c "  # noqa: S608  # nosec B608 # a $n placeholder
             "ON c.id = m.community WHERE m.person = p.id AND m.status = 'confirmed' "
             f"AND c.slug = ${len(args)})"
         )

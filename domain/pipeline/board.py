@@ -58,7 +58,7 @@ _ROW = ("SELECT a.id, a.person, a.stage, a.status, a.knockout, a.source, a.appli
 
 
 # Constant SQL only (the list query plus a per-stage row number): no value is spliced in.
-_CARDS = ("SELECT * FROM (" + _ROW.replace(  # noqa: S608
+_CARDS = ("SELECT * FROM (" + _ROW.replace(  # noqa: S608  # nosec B608
     "SELECT ", "SELECT row_number() OVER (PARTITION BY a.stage ORDER BY a.id) AS rn, ", 1)
     + "WHERE a.requisition = $1 AND a.status = 'active') AS c WHERE rn <= $2 "
     "ORDER BY stage, id")

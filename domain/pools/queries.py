@@ -70,7 +70,7 @@ async def members(pool_id: int, *, stage: str = "", cursor: str | None = None,
         where.append(f"(m.added_at, m.id) < (${len(args) - 1}, ${len(args)})")
     args.append(limit + 1)
     sql = (
-        "SELECT m.id, m.person, m.stage, m.source, m.added_at, m.added_by, "  # noqa: S608
+        "SELECT m.id, m.person, m.stage, m.source, m.added_at, m.added_by, "  # noqa: S608  # nosec B608 # constant filters, $n values
         "coalesce(nullif(p.full_name, ''), p.email) AS name, p.email, "
         "coalesce(pr.headline, '') AS headline "
         "FROM pool_members m JOIN people p ON p.id = m.person "
@@ -117,7 +117,7 @@ async def review_next(pool_id: int, stage: str, *, after: str | None = None) -> 
         args += [added_at, member_id]
         where += " AND (m.added_at, m.id) > ($3, $4)"
     rows = await fetch(
-        "SELECT m.id, m.person, m.stage, m.note, m.source, m.added_at, m.added_by, "  # noqa: S608
+        "SELECT m.id, m.person, m.stage, m.note, m.source, m.added_at, m.added_by, "  # noqa: S608  # nosec B608 # constant filters, $n values
         "coalesce(nullif(p.full_name, ''), p.email) AS name, p.email, "
         "coalesce(pr.headline, '') AS headline, coalesce(pr.skills, '{}') AS skills, "
         "coalesce(pr.city, '') AS city, coalesce(pr.country, '') AS country, "

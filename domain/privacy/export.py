@@ -89,7 +89,7 @@ async def _rows(rules: Rules, person_id: int) -> list[dict[str, Any]]:
     # engagement_scores is keyed by its person column, not "id").
     key = rules.table._meta.primary_key._meta.db_column_name
     rows = await fetch(
-        f'SELECT {columns} FROM "{rules.name}" WHERE {condition} ORDER BY "{key}"',  # noqa: S608
+        f'SELECT {columns} FROM "{rules.name}" WHERE {condition} ORDER BY "{key}"',  # noqa: S608  # nosec B608 # registry names
         person_id,
     )
     json_columns = _json_columns(rules)
@@ -122,7 +122,7 @@ async def _references(tables: dict[str, list[dict[str, Any]]]) -> dict[str, list
         ids = sorted({row[column] for row in tables.get(table, []) if row[column] is not None})
         selected = ", ".join(f'"{name}"' for name in columns)
         found[target] = await fetch(
-            f'SELECT {selected} FROM "{target}" WHERE "id" = ANY($1::int[]) '  # noqa: S608
+            f'SELECT {selected} FROM "{target}" WHERE "id" = ANY($1::int[]) '  # noqa: S608  # nosec B608 # registry names
             'ORDER BY "id"',
             ids,
         ) if ids else []

@@ -82,7 +82,7 @@ async def search(filters: BoardFilters, *, after: Cursor | None = None,
     """One page of open requisitions and the cursor of the next page (None at the end)."""
     where, args = _where(filters, after)
     rows = await fetch(
-        f"SELECT {_CARD} FROM requisitions WHERE {where} "  # noqa: S608 clauses are ours
+        f"SELECT {_CARD} FROM requisitions WHERE {where} "  # noqa: S608 clauses are ours  # nosec B608
         f"ORDER BY opened_at DESC, id LIMIT {int(limit) + 1}", *args)
     more = len(rows) > limit
     rows = rows[:limit]

@@ -147,12 +147,12 @@ def _positive(cond: Condition, op: str, catalog: Catalog, params: Params, now: d
         if unknown:
             raise Invalid(f"{path}: no community {unknown[0]!r}.", {"definition": path})
         ids = params.add([catalog.communities[slug] for slug in v], "int[]")
-        return ("EXISTS (SELECT 1 FROM community_memberships m WHERE m.person = p.id "
+        return ("EXISTS (SELECT 1 FROM community_memberships m WHERE m.person = p.id "  # nosec B608 # fixed fragments, $n params
                 f"AND m.status = 'confirmed' AND m.community = ANY({ids}))")
     if f == "consent":
         purpose = params.add(v, "varchar")
         # Some scope whose latest decisive entry is a 'given' one.
-        return ("EXISTS (SELECT 1 FROM consent_records c WHERE c.person = p.id "
+        return ("EXISTS (SELECT 1 FROM consent_records c WHERE c.person = p.id "  # nosec B608 # fixed fragments, $n params
                 f"AND c.purpose = {purpose} AND c.action = 'given' AND NOT EXISTS ("
                 "SELECT 1 FROM consent_records later WHERE later.person = c.person "
                 "AND later.purpose = c.purpose AND later.scope = c.scope "
@@ -175,19 +175,19 @@ def _positive(cond: Condition, op: str, catalog: Catalog, params: Params, now: d
     if f == "content_viewed":
         since = "" if op == "ever" else \
             f" AND e.occurred_at >= {params.add(_cut(now, v), 'timestamptz')}"
-        return ("EXISTS (SELECT 1 FROM engagement_events e WHERE e.person = p.id "
+        return ("EXISTS (SELECT 1 FROM engagement_events e WHERE e.person = p.id "  # nosec B608 # fixed fragments, $n params
                 f"AND e.type = 'content_viewed'{since})")
     if f == "application":
         which = "" if op == "applied_any" else \
             f" AND a.requisition = ANY({params.add(list(v), 'int[]')})"
-        return f"EXISTS (SELECT 1 FROM applications a WHERE a.person = p.id{which})"
+        return f"EXISTS (SELECT 1 FROM applications a WHERE a.person = p.id{which})"  # nosec B608 # fixed fragments, $n params
     if f == "furthest_stage":
         kinds = list(STAGE_KINDS[STAGE_KINDS.index(v):])
-        return ("EXISTS (SELECT 1 FROM applications a JOIN stage_transitions t "
+        return ("EXISTS (SELECT 1 FROM applications a JOIN stage_transitions t "  # nosec B608 # fixed fragments, $n params
                 "ON t.application = a.id JOIN requisition_stages s ON s.id = t.to_stage "
                 f"WHERE a.person = p.id AND s.kind = ANY({params.add(kinds, 'varchar[]')}))")
     if f == "rejection_reason":
-        return ("EXISTS (SELECT 1 FROM applications a WHERE a.person = p.id "
+        return ("EXISTS (SELECT 1 FROM applications a WHERE a.person = p.id "  # nosec B608 # fixed fragments, $n params
                 f"AND a.rejection_reason = ANY({params.add(list(v), 'int[]')}))")
     if f == "silver_medalist":
         return ("EXISTS (SELECT 1 FROM applications a WHERE a.person = p.id "
@@ -203,7 +203,7 @@ def _positive(cond: Condition, op: str, catalog: Catalog, params: Params, now: d
             return f"p.created_at < {params.add(_day_start(v), 'timestamptz')}"
         return f"p.created_at >= {params.add(_cut(now, v), 'timestamptz')}"
     if f == "pool":
-        return ("EXISTS (SELECT 1 FROM pool_members pm WHERE pm.person = p.id "
+        return ("EXISTS (SELECT 1 FROM pool_members pm WHERE pm.person = p.id "  # nosec B608 # fixed fragments, $n params
                 f"AND pm.pool = ANY({params.add(list(v), 'int[]')}))")
     raise Invalid(f"{path}: unknown field {f!r}.", {"definition": path})  # pragma: no cover
 
@@ -235,7 +235,7 @@ def _event(op: str, value: tuple, catalog: Catalog, params: Params, now: datetim
         if slugs else ""
     when = f" AND ev.starts_at >= {params.add(_cut(now, days), 'timestamptz')}" \
         if days else ""
-    return ("EXISTS (SELECT 1 FROM event_registrations r JOIN events ev ON ev.id = r.event "
+    return ("EXISTS (SELECT 1 FROM event_registrations r JOIN events ev ON ev.id = r.event "  # nosec B608 # fixed fragments, $n params
             f"WHERE r.person = p.id AND {status}{which}{when})")
 
 
@@ -243,7 +243,7 @@ def _tag(op: str, value: tuple, params: Params) -> str:
     lowered = sorted({tag.lower() for tag in value})
     tags = params.add(lowered, "varchar[]")
     if op == "all":
-        return ("(SELECT count(DISTINCT lower(t.tag)) FROM person_tags t WHERE t.person = p.id "
+        return ("(SELECT count(DISTINCT lower(t.tag)) FROM person_tags t WHERE t.person = p.id "  # nosec B608 # fixed fragments, $n params
                 f"AND lower(t.tag) = ANY({tags})) = {params.add(len(lowered), 'int')}")
-    return ("EXISTS (SELECT 1 FROM person_tags t WHERE t.person = p.id "
+    return ("EXISTS (SELECT 1 FROM person_tags t WHERE t.person = p.id "  # nosec B608 # fixed fragments, $n params
             f"AND lower(t.tag) = ANY({tags}))")
