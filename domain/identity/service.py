@@ -12,6 +12,7 @@ from datetime import datetime
 
 from domain.db import fetch, fetchval, transaction
 from domain.mail import service as mail
+from domain.people import service as people
 from domain.ports import Clock, TaskQueue
 from domain.tokens import service as tokens
 from domain.tokens.signer import Purpose, TokenError, TokenExpired, TokenUsed
@@ -49,7 +50,8 @@ async def request_magic_link(
     now = clock.now()
     async with transaction():
         rows = await fetch("SELECT id FROM people WHERE email = $1", email)
-        person_id = rows[0]["id"] if rows else None
+        # A merged record's address signs in as the record it was merged into.
+        person_id = await people.live_id(rows[0]["id"]) if rows else None
         template = "magic_link" if person_id else "sign_in_no_account"
         await mail.queue_email(
             person_id=person_id, to=email, template=template,
@@ -68,7 +70,7 @@ async def check_magic_link(token: str, *, clock: Clock) -> int:
     person_id = person_id_of(claims.subject)
     if person_id is None:
         raise SignInProblem("invalid")
-    return person_id
+    return await people.live_id(person_id)
 
 
 async def redeem_magic_link(token: str, *, clock: Clock) -> tuple[int, int]:
@@ -81,6 +83,8 @@ async def redeem_magic_link(token: str, *, clock: Clock) -> tuple[int, int]:
         person_id = person_id_of(claims.subject)
         if person_id is None:
             raise SignInProblem("invalid")
+        # A link sent before a merge still names the merged record.
+        person_id = await people.live_id(person_id)
         epoch = await begin_session(person_id, now=clock.now())
     return person_id, epoch
 

@@ -39,7 +39,8 @@ async def link_or_create(
             "RETURNING person", issuer, subject, now,
         )
         if known is not None:
-            return int(known)
+            # A merge moves identities to the kept record; this covers any left behind.
+            return await people.live_id(int(known))
         address = _verified_address(email, email_verified)
         person = await people.find_or_create(email=address, full_name=clean_name(full_name),
                                              source="social", now=now)

@@ -9,6 +9,9 @@ async def find_or_create(*, email: str, full_name: str, source: str, now: dateti
     """Return the person for a normalised email, creating them once under concurrency.
 
     A name is filled in only when we had none: a form must not overwrite a known name.
+    An address of a record merged into another (dedupe.merge) returns the surviving
+    record, so what is attached to it lands where the person's data lives now; `email`
+    stays the address given, which is where the person expects to hear from us.
     """
     rows = await fetch(
         """
@@ -19,14 +22,19 @@ async def find_or_create(*, email: str, full_name: str, source: str, now: dateti
                              ELSE people.full_name END,
             updated_at = CASE WHEN people.full_name = '' THEN EXCLUDED.updated_at
                               ELSE people.updated_at END
-        RETURNING id, email, full_name, (xmax = 0) AS created
+        RETURNING id, email, full_name, merged_into, (xmax = 0) AS created
         """,
         email,
         full_name,
         source,
         now,
     )
-    return rows[0]
+    row = dict(rows[0])
+    if row.pop("merged_into") is None:
+        return row
+    live = await fetch("SELECT id, full_name FROM people WHERE id = $1",
+                       await live_id(row["id"]))
+    return {**row, "id": live[0]["id"], "full_name": live[0]["full_name"], "created": False}
 
 
 async def live_id(person_id: int) -> int:
