@@ -30,6 +30,7 @@ import asyncpg
 from domain.audit import service as audit
 from domain.db import connection, fetch, transaction
 from domain.dedupe import rules
+from domain.engagement import scoring
 from domain.errors import Conflict, Invalid, NotFound
 from domain.privacy.registry import REGISTRY
 
@@ -186,6 +187,8 @@ async def merge(kept_id: int, merged_id: int, *, by: str, now: datetime) -> int:
                         value)
         await fetch("UPDATE people SET merged_into = $1, updated_at = $3 WHERE id = $2",
                     kept_id, merged_id, now)
+        # The events moved: rescore now rather than show the old score until the cron.
+        await scoring.refresh([kept_id, merged_id], now=now)
         low, high = rules.pair(kept_id, merged_id)
         hints = await fetch(
             "UPDATE duplicate_hints SET status = 'merged', decided_by = $3, decided_at = $4 "
@@ -243,6 +246,7 @@ async def undo(merge_id: int, *, by: str, now: datetime) -> int:
                             f"AND {name} = $2", kept["id"], merged[name])
         await fetch("UPDATE people SET merged_into = NULL, updated_at = $2 WHERE id = $1",
                     merged["id"], now)
+        await scoring.refresh([kept["id"], merged["id"]], now=now)
         await fetch("UPDATE duplicate_hints SET status = 'open', decided_by = '', "
                     "decided_at = NULL WHERE id = ANY($1::int[]) AND status = 'merged'",
                     moved.get("_hints", []))

@@ -14,6 +14,7 @@ import pytest
 from domain.db import fetch
 from domain.dedupe import merge as merging
 from domain.dedupe import queries, service
+from domain.engagement import scoring
 from domain.engagement import service as engagement
 from domain.errors import Conflict, Invalid
 from domain.events import service as events
@@ -136,6 +137,7 @@ async def test_merge_moves_every_person_owned_row_and_undo_restores_the_owners(c
                                 pool_id=pool_id, tag_list=["Python", "relocating"])
     await fetch("UPDATE people SET phone = '+447911123456', source = 'referral' "
                 "WHERE id = $1", merged)
+    await scoring.refresh([kept, merged], now=clock.now())  # as the scoring run left them
     before = await _owners(kept, merged)
 
     preview = await merging.preview(kept, merged)
@@ -147,7 +149,7 @@ async def test_merge_moves_every_person_owned_row_and_undo_restores_the_owners(c
     # Rows that clash with the kept person's own stay with the merged record …
     assert {t: len(rows) for t, rows in stays.items() if rows} == {
         "applications": 1, "event_registrations": 1, "community_memberships": 1,
-        "pool_members": 1, "profiles": 1, "person_tags": 1}
+        "pool_members": 1, "profiles": 1, "person_tags": 1, "engagement_scores": 1}
     assert preview.stays == {
         t: len(rows) for t, rows in stays.items() if rows}
     assert preview.staying_applications == ["Backend engineer"]
