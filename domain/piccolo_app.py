@@ -41,7 +41,13 @@ from domain.requisitions.tables import (
     StageTemplate,
     TemplateStage,
 )
-from domain.segments.tables import PoolSnapshot, Segment
+from domain.segments.tables import (
+    PoolSnapshot,
+    Segment,
+    SegmentAudience,
+    SegmentAudienceMember,
+    SegmentDirtyPerson,
+)
 from domain.tokens.tables import IssuedToken
 
 TABLES = [
@@ -98,6 +104,9 @@ TABLES = [
     ScoringWatermark,
     Segment,
     PoolSnapshot,
+    SegmentAudience,
+    SegmentAudienceMember,
+    SegmentDirtyPerson,
     PeopleImport,
     BulkAction,
 ]

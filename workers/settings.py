@@ -29,12 +29,14 @@ from workers.tasks import (
     outbox,
     pool_snapshots,
     privacy,
+    segment_membership,
 )
 
 # Each task module lists its TASKS and CRON_JOBS; a test checks names against these.
 TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance,
                 event_integrity, compliance, interview_reminders, offer_expiry,
-                engagement_scoring, pool_snapshots, imports, bulk_actions]
+                engagement_scoring, pool_snapshots, imports, bulk_actions,
+                segment_membership]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5

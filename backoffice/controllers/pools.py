@@ -85,14 +85,17 @@ async def _dynamic(request: Request, pool: dict, staff, *, after: str, notice: s
     if isinstance(definition, str):
         definition = json.loads(definition)
     cursor = int(after) if after.isdigit() and len(after) < 10 else None
+    as_of = None
     try:
-        rows, next_after = await segments.page(definition, now=now, after=cursor)
-        count, problem = await segments.count(definition, now=now), ""
+        result = await segments.saved(definition, now=now, after=cursor)
+        rows, next_after, count, as_of, problem = (
+            result.rows, result.next_after, result.count, result.as_of, "")
     except Invalid as exc:
         rows, next_after, count, problem = [], None, 0, str(exc)
     next_url = f"/backoffice/pools/{pool['id']}?after={next_after}" if next_after else None
     return page(request, "backoffice/pools/dynamic.html", current_staff=staff, pool=pool,
-                rows=rows, count=count, problem=problem, next_url=next_url, notice=notice,
+                rows=rows, count=count, as_of=as_of, problem=problem, next_url=next_url,
+                notice=notice,
                 definition=json.dumps(definition, indent=1),
                 history=await snapshots.history(pool["id"], now=now))
 

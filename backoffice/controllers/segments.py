@@ -53,9 +53,12 @@ async def _builder(request: Request, *, segment: dict | None, values: dict,
     staff = await require_staff(request)
     preview = None
     if not errors:
+        now = request.app.state.clock.now()
         try:
-            preview = await queries.preview(_json(values["definition"]),
-                                            now=request.app.state.clock.now())
+            # A saved segment opens on its maintained membership; edits preview live.
+            preview = (await queries.saved(segment["definition"], now=now) if segment
+                       and values["definition"] == _shown(segment["definition"]) else
+                       await queries.preview(_json(values["definition"]), now=now))
         except Invalid:
             preview = None
     return page(request, "backoffice/segments/builder.html", status_code=status,
@@ -80,7 +83,11 @@ async def detail(request: Request, segment_id: FromPath[int], notice: FromQuery[
     return await _builder(request, segment=segment, notice=_NOTICES.get(notice, ""), values={
         "name": segment["name"], "description": segment["description"],
         "visibility": segment["visibility"],
-        "definition": json.dumps(segment["definition"], indent=1)})
+        "definition": _shown(segment["definition"])})
+
+
+def _shown(definition: dict) -> str:
+    return json.dumps(definition, indent=1)
 
 
 @post("/segments/preview", name="backoffice.segments.preview", guards=CAN_WORK,
@@ -147,7 +154,7 @@ async def make_pool(request: Request, segment_id: FromPath[int]) -> Template | R
         return await _builder(request, segment=segment, status=422, errors=exc.errors, values={
             "name": segment["name"], "description": segment["description"],
             "visibility": segment["visibility"],
-            "definition": json.dumps(segment["definition"], indent=1)})
+            "definition": _shown(segment["definition"])})
     return Redirect(f"/backoffice/pools/{pool_id}?notice=created", status_code=303)
 
 

@@ -25,7 +25,7 @@ async def take(*, now: datetime) -> int:
             if isinstance(definition, str):
                 definition = json.loads(definition)
             try:
-                size = await segments.count(definition, now=now)
+                size = await segments.saved_count(definition, now=now)
             except Invalid:
                 continue
         else:

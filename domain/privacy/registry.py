@@ -55,7 +55,13 @@ from domain.requisitions.tables import (
     StageTemplate,
     TemplateStage,
 )
-from domain.segments.tables import PoolSnapshot, Segment
+from domain.segments.tables import (
+    PoolSnapshot,
+    Segment,
+    SegmentAudience,
+    SegmentAudienceMember,
+    SegmentDirtyPerson,
+)
 from domain.tokens.tables import IssuedToken
 
 KEY = "row identifier; says nothing about the person"
@@ -291,6 +297,14 @@ REGISTRY: tuple[Rules, ...] = (
         "id": KEY, **_same("a saved search definition (criteria, not people)", "name",
                            "description", "definition", "visibility", "owner", "created_by",
                            "created_at", "updated_at")}),
+    Rules(SegmentAudienceMember, "person", ("audience",), {"id": KEY, "person": OWNER}),
+    Rules(SegmentAudience, None, (), {
+        "id": KEY, **_same("a segment definition and its member count (not people)", "key",
+                           "definition", "time_relative", "member_count", "built_at",
+                           "refreshed_at", "problem", "created_at")}),
+    Rules(SegmentDirtyPerson, None, (), {
+        "id": KEY, "person": "queue plumbing: the id of someone to re-evaluate, consumed "
+                            "within a minute; no other data"}),
     Rules(PoolSnapshot, None, (), {
         "id": KEY, **_same("a pool's daily size (a count, not people)", "pool", "day",
                            "members", "taken_at")}),

@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.db import fetch, fetchval
 from domain.errors import Invalid, NotFound
+from domain.segments import membership
 from domain.segments.compiler import BASE_FROM, BASE_WHERE, compile_segment, load_catalog
 from domain.segments.definition import Group, parse
 
@@ -21,6 +22,18 @@ class Preview:
     count: int
     rows: list[dict]
     next_after: int | None
+    # When the figures come from the maintained membership: the time it was last brought
+    # up to date. None: evaluated just now.
+    as_of: datetime | None = None
+
+
+_SELECT_ROW = ("SELECT p.id, coalesce(nullif(p.full_name, ''), p.email) AS name, p.email, "
+               "coalesce(pr.headline, '') AS headline, coalesce(pr.country, '') AS country, "
+               "coalesce(es.score, 0) AS score, coalesce(es.band, 'cold') AS band, "
+               "es.last_engaged_at ")
+# The same row shape over an audience's members instead of everyone.
+MEMBERS_FROM = ("FROM segment_audience_members m JOIN people p ON p.id = m.person "
+                + BASE_FROM.removeprefix("FROM people p "))
 
 
 async def compiled_sql(definition: Any, *, now: datetime) -> tuple[str, tuple]:
@@ -47,18 +60,13 @@ async def page(definition: Any, *, now: datetime, after: int | None = None,
 async def _page(compiled: tuple[str, tuple], *, after: int | None = None,
                 limit: int = PAGE_SIZE) -> tuple[list[dict], int | None]:
     where, args = compiled
+    _checked_cursor(after)
     if after is not None:
-        if not 0 < after < 2**31:
-            raise Invalid("That page link is damaged; start again from the first page.")
         args = (*args, after)
         where += f" AND p.id < ${len(args)}"
     args = (*args, limit + 1)
     rows = await fetch(
-        "SELECT p.id, coalesce(nullif(p.full_name, ''), p.email) AS name, p.email, "
-        "coalesce(pr.headline, '') AS headline, coalesce(pr.country, '') AS country, "
-        "coalesce(es.score, 0) AS score, coalesce(es.band, 'cold') AS band, "
-        f"es.last_engaged_at {BASE_FROM} WHERE {where} ORDER BY p.id DESC LIMIT ${len(args)}",
-        *args)
+        f"{_SELECT_ROW}{BASE_FROM} WHERE {where} ORDER BY p.id DESC LIMIT ${len(args)}", *args)
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1]["id"] if more else None)
@@ -72,6 +80,47 @@ async def preview(definition: Any, *, now: datetime) -> Preview:
     return Preview(await _count(compiled), rows, next_after)
 
 
+def _checked_cursor(after: int | None) -> None:
+    if after is not None and not 0 < after < 2**31:
+        raise Invalid("That page link is damaged; start again from the first page.")
+
+
+async def audience_page(audience_id: int, *, after: int | None = None,
+                        limit: int = PAGE_SIZE) -> tuple[list[dict], int | None]:
+    """A page of a maintained audience, newest first (keyset on the member index)."""
+    _checked_cursor(after)
+    args: tuple = (audience_id, limit + 1)
+    where = "m.audience = $1"
+    if after is not None:
+        args = (*args, after)
+        where += " AND m.person < $3"
+    rows = await fetch(
+        f"{_SELECT_ROW}{MEMBERS_FROM} WHERE {where} ORDER BY m.person DESC LIMIT $2", *args)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1]["id"] if more else None)
+
+
+async def saved(definition: Any, *, now: datetime, after: int | None = None) -> Preview:
+    """Count and a page of a saved segment or dynamic pool: from its maintained membership
+    once that is built, else evaluated now (just saved; the worker builds it within a
+    minute)."""
+    audience = await membership.audience_of(definition)
+    if audience is not None and audience.ready:
+        rows, next_after = await audience_page(audience.id, after=after)
+        return Preview(audience.member_count, rows, next_after, audience.refreshed_at)
+    compiled = await compiled_sql(definition, now=now)
+    rows, next_after = await _page(compiled, after=after)
+    return Preview(await _count(compiled), rows, next_after)
+
+
+async def saved_count(definition: Any, *, now: datetime) -> int:
+    audience = await membership.audience_of(definition)
+    if audience is not None and audience.ready:
+        return audience.member_count
+    return await count(definition, now=now)
+
+
 async def member_ids(definition: Any, *, now: datetime) -> list[int]:
     """Every matching person id (for bulk actions and snapshots), newest first."""
     where, args = await compiled_sql(definition, now=now)
@@ -80,11 +129,30 @@ async def member_ids(definition: Any, *, now: datetime) -> list[int]:
 
 
 async def visible_segments(staff_id: int) -> list[dict]:
-    return await fetch(
-        "SELECT s.id, s.name, s.description, s.visibility, s.updated_at, "
+    """The segments this staff member sees, each with its maintained member count (None
+    until the worker has built it)."""
+    rows = await fetch(
+        "SELECT s.id, s.name, s.description, s.visibility, s.updated_at, s.definition, "
         "coalesce(u.email, '') AS owner_email FROM segments s "
         "LEFT JOIN staff_users u ON u.id = s.owner "
         "WHERE s.visibility = 'shared' OR s.owner = $1 ORDER BY lower(s.name)", staff_id)
+    keys = {}
+    for row in rows:
+        definition = row.pop("definition")
+        try:
+            keys[row["id"]] = membership.key_of(
+                json.loads(definition) if isinstance(definition, str) else definition)
+        except Invalid:
+            continue
+    counts = {r["key"]: r for r in await fetch(
+        "SELECT key, member_count, refreshed_at FROM segment_audiences "
+        "WHERE key = ANY($1::varchar[]) AND built_at IS NOT NULL AND problem = ''",
+        list(keys.values()))}
+    for row in rows:
+        audience = counts.get(keys.get(row["id"], ""))
+        row["members"] = audience["member_count"] if audience else None
+        row["members_as_of"] = audience["refreshed_at"] if audience else None
+    return rows
 
 
 async def segment(segment_id: int, staff_id: int) -> dict:

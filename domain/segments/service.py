@@ -11,7 +11,7 @@ from typing import Any
 from domain.audit import service as audit
 from domain.db import fetch, transaction
 from domain.errors import Invalid, NotFound
-from domain.segments import queries
+from domain.segments import membership, queries
 from domain.segments.definition import parse, to_json
 
 VISIBILITIES = ("shared", "private")
@@ -62,6 +62,7 @@ async def save(segment_id: int | None, *, name: str, description: str, visibilit
         if not rows:
             raise Invalid("That name is taken.", {"name": "Another segment has this name."})
         saved = rows[0]["id"]
+        await membership.ensure(canonical, now=now)  # the worker builds it within a minute
         await audit.record(action="segment.saved", at=now, actor=by, subject=f"segment:{saved}",
                            detail={"name": clean_name, "definition": canonical})
         return saved
@@ -90,6 +91,7 @@ async def to_dynamic_pool(segment: dict, *, owner_id: int, by: str, now: datetim
                       {"pool": f"A pool named “{segment['name']}” exists already; rename the "
                                "segment or that pool first."})
     pool_id = rows[0]["id"]
+    await membership.ensure(canonical, now=now)
     await audit.record(action="pool.created", at=now, actor=by, subject=f"pool:{pool_id}",
                        detail={"name": segment["name"], "kind": "dynamic",
                                "segment": segment["id"]})

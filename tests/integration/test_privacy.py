@@ -136,6 +136,12 @@ async def _crm_lists(pid: int, marker: str, now: datetime) -> None:
                   "'staff@test.local', $4, $4)", pool, pid, f"pool-note-{marker}", now)
     await execute("INSERT INTO engagement_scores (person, score, band, last_engaged_at, "
                   "computed_at) VALUES ($1, 40, 'warm', $2, $2)", pid, now)
+    audience = await fetchval(
+        "INSERT INTO segment_audiences (key, definition, time_relative, member_count, problem, "
+        "created_at) VALUES ('privacy-test', '{}'::jsonb, false, 0, '', $1) "
+        "ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING id", now)
+    await execute("INSERT INTO segment_audience_members (audience, person) VALUES ($1, $2)",
+                  audience, pid)
     twin = await fetchval("INSERT INTO people (email, full_name, source, merged_into, "
                           "created_at, updated_at) VALUES ($1, 'Twin', 'test', $2, $3, $3) "
                           "RETURNING id", f"twin-{secrets.token_hex(4)}@example.com", pid, now)
