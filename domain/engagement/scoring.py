@@ -48,41 +48,59 @@ def score_of(events: list[tuple[str, datetime]], now: datetime) -> int:
     return round(100 * (1 - math.exp(-raw / SCALE)))
 
 
-# One statement for a whole batch: the weighted decayed sum per person, then upsert.
+# The score in SQL, written once for both statements below. Parameters, shared by both:
+# $1 event types, $2 their weights, $3 now, $4 HALF_LIFE_DAYS, $5 SCALE, $6 and $7 the
+# hot and warm floors; refresh() adds $8, the people. The decay is float8 throughout:
+# extract(epoch) is numeric since PostgreSQL 14, and numeric power() is ~18x slower.
+_WEIGHTS = "w(type, weight) AS (SELECT * FROM unnest($1::varchar[], $2::float8[]))"
+_RAW_AND_LAST = """sum(w.weight * power(0.5::float8,
+            extract(epoch FROM ($3 - e.occurred_at))::float8 / 86400.0 / $4)) AS raw,
+        max(e.occurred_at) AS last
+    FROM engagement_events e JOIN w ON w.type = e.type
+    WHERE e.occurred_at <= $3"""
 # People who never did anything weighted get no row (segments read a missing row as 0).
-_REFRESH = """
-WITH w(type, weight) AS (SELECT * FROM unnest($2::varchar[], $3::float8[])),
-agg AS (
-    SELECT p.id AS person, s.raw, s.last
-    FROM unnest($1::int[]) AS p(id)
-    JOIN LATERAL (
-        -- float8 throughout: extract(epoch) is numeric since PostgreSQL 14, ~18x slower.
-        SELECT sum(w.weight * power(0.5::float8,
-                   extract(epoch FROM ($4 - e.occurred_at))::float8 / 86400.0 / $5)) AS raw,
-               max(e.occurred_at) AS last
-        FROM engagement_events e JOIN w ON w.type = e.type
-        WHERE e.person = p.id AND e.occurred_at <= $4
-    ) s ON s.last IS NOT NULL
-),
+_SCORE_AND_UPSERT = """
 scored AS (
-    SELECT person, round(100 * (1 - exp(-raw / $6)))::smallint AS score, last FROM agg
+    SELECT person, round(100 * (1 - exp(-raw / $5)))::smallint AS score, last FROM agg
 )
 INSERT INTO engagement_scores (person, score, band, last_engaged_at, computed_at)
 SELECT person, score,
-       CASE WHEN score >= $7 THEN 'hot' WHEN score >= $8 THEN 'warm' ELSE 'cold' END,
-       last, $4
+       CASE WHEN score >= $6 THEN 'hot' WHEN score >= $7 THEN 'warm' ELSE 'cold' END,
+       last, $3
 FROM scored
 ON CONFLICT (person) DO UPDATE SET score = EXCLUDED.score, band = EXCLUDED.band,
     last_engaged_at = EXCLUDED.last_engaged_at, computed_at = EXCLUDED.computed_at
 """
 
 
+def _scoring_statement(agg: str) -> str:
+    """WITH weights, `agg` (person, raw, last), then score, band and upsert."""
+    return f"WITH {_WEIGHTS},\nagg AS ({agg}\n),{_SCORE_AND_UPSERT}"
+
+
+def _parameters(now: datetime) -> list[object]:
+    types, weights = zip(*WEIGHTS.items(), strict=True)
+    return [list(types), [float(w) for w in weights], now, HALF_LIFE_DAYS, SCALE,
+            dict(BANDS)["hot"], dict(BANDS)["warm"]]
+
+
+# A batch of people: an index probe per person on (person, occurred_at).
+_REFRESH = _scoring_statement(f"""
+    SELECT p.id AS person, s.raw, s.last
+    FROM unnest($8::int[]) AS p(id)
+    JOIN LATERAL (SELECT {_RAW_AND_LAST} AND e.person = p.id
+    ) s ON s.last IS NOT NULL""")  # noqa: S608 (module constants only, no input)
+
+# Everyone at once: one hash aggregate over every event instead of a probe per person.
+_REFRESH_EVERYONE = _scoring_statement(f"""
+    SELECT e.person, {_RAW_AND_LAST}
+    GROUP BY e.person""")
+
+
 async def refresh(person_ids: list[int], *, now: datetime) -> None:
     if not person_ids:
         return
-    types, weights = zip(*WEIGHTS.items(), strict=True)
-    await fetch(_REFRESH, sorted(set(person_ids)), list(types), [float(w) for w in weights],
-                now, HALF_LIFE_DAYS, SCALE, dict(BANDS)["hot"], dict(BANDS)["warm"])
+    await fetch(_REFRESH, *_parameters(now), sorted(set(person_ids)))
 
 
 async def refresh_changed(*, now: datetime) -> int:
@@ -119,42 +137,12 @@ async def refresh_all(*, now: datetime) -> int:
         after, total = ids[-1], total + len(ids)
 
 
-# refresh's statement for the whole table at once: one hash aggregate over every event
-# instead of an index probe per person, and the decay in float8 (extract(epoch) is
-# numeric since PostgreSQL 14, and numeric power() made the aggregate ~18x slower).
-_REFRESH_EVERYONE = """
-WITH w(type, weight) AS (SELECT * FROM unnest($1::varchar[], $2::float8[])),
-agg AS (
-    SELECT e.person,
-           sum(w.weight * power(0.5::float8, extract(epoch FROM ($3 - e.occurred_at))::float8
-                                             / 86400.0 / $4)) AS raw,
-           max(e.occurred_at) AS last
-    FROM engagement_events e JOIN w ON w.type = e.type
-    WHERE e.occurred_at <= $3
-    GROUP BY e.person
-),
-scored AS (
-    SELECT person, round(100 * (1 - exp(-raw / $5)))::smallint AS score, last FROM agg
-)
-INSERT INTO engagement_scores (person, score, band, last_engaged_at, computed_at)
-SELECT person, score,
-       CASE WHEN score >= $6 THEN 'hot' WHEN score >= $7 THEN 'warm' ELSE 'cold' END,
-       last, $3
-FROM scored
-ON CONFLICT (person) DO UPDATE SET score = EXCLUDED.score, band = EXCLUDED.band,
-    last_engaged_at = EXCLUDED.last_engaged_at, computed_at = EXCLUDED.computed_at
-"""
-
-
 async def refresh_everyone_at_once(*, now: datetime) -> int:
     """refresh() for everyone in one statement (same rows); returns the rows written.
 
     For bulk loads and a quiet nightly window: it holds one transaction over the whole
     events table, so the regular job stays refresh_all's short batches."""
-    types, weights = zip(*WEIGHTS.items(), strict=True)
     async with transaction():
         await execute("SET LOCAL work_mem = '256MB'")  # the aggregate stays in memory
-        status = await execute(_REFRESH_EVERYONE, list(types), [float(w) for w in weights],
-                               now, HALF_LIFE_DAYS, SCALE, dict(BANDS)["hot"],
-                               dict(BANDS)["warm"])
+        status = await execute(_REFRESH_EVERYONE, *_parameters(now))
     return int(status.split()[-1])

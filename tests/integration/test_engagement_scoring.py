@@ -64,3 +64,15 @@ async def test_incremental_scorer_follows_the_watermark_and_decay_lowers(clock):
     later = clock.now() + timedelta(days=60)
     assert await scoring.refresh_all(now=later) == 2
     assert (await _score(a))["score"] < first
+
+
+def test_the_formula_is_written_once_for_both_statements():
+    """refresh() and refresh_everyone_at_once() must not drift apart: both are built from
+    one fragment holding the weighted decayed sum, and the module spells it once."""
+    from pathlib import Path
+
+    source = Path(scoring.__file__).read_text()
+    assert source.count("power(0.5") == 1
+    assert source.count("exp(-raw / $") == 1
+    for statement in (scoring._REFRESH, scoring._REFRESH_EVERYONE):
+        assert scoring._RAW_AND_LAST in statement
