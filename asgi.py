@@ -113,6 +113,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     app.state.session_cookies = (portal_sessions.key, staff_sessions.key)
     app.state.clock = SystemClock()
+    # Session lifetimes run on their own clock: tests move the business clock days ahead
+    # (to close an event, say) without meaning to sign anyone out.
+    app.state.session_clock = SystemClock()
     app.state.redis = redis
     return app
 

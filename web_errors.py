@@ -13,6 +13,7 @@ from litestar.response import Redirect
 
 from domain.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from web_common import page
+from web_sessions import SESSION_ENDED
 
 log = logging.getLogger("talentloop.errors")
 
@@ -66,7 +67,8 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         sign_in = "/backoffice/login" if request.url.path.startswith("/backoffice") \
             else "/account/sign-in"
-        return Redirect(f"{sign_in}?next={target}", status_code=303)
+        ended = "&ended=1" if request.scope.get(SESSION_ENDED) else ""
+        return Redirect(f"{sign_in}?next={target}{ended}", status_code=303)
     generic = exc.detail == HTTPStatus(exc.status_code).phrase
     detail = exc.detail if exc.status_code < 500 and not generic else None
     if exc.status_code == 403 and "CSRF" in (exc.detail or ""):

@@ -6,8 +6,8 @@ session, and (2) writes the session it loaded back to the store at the end of ev
 request. With (2), a slow request that overlaps a sign-out stores the signed-in session
 again and undoes the sign-out. So:
 
-- a handler that signs someone in sets ROTATE_FLAG; we drop the old record and issue a
-  new id;
+- a handler that signs someone in sets ROTATE_FLAG (or calls rotate_session_id, which
+  also tells it the new id); we drop the old record and issue a new id;
 - a session the request did not change is not written (its cookie is still refreshed,
   so the idle timeout counts from the last request, not the last change);
 - a changed session whose record disappeared while the request ran (signed out
@@ -17,6 +17,7 @@ again and undoes the sign-out. So:
 from __future__ import annotations
 
 import copy
+import secrets
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -29,8 +30,24 @@ from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
 ROTATE_FLAG = "talentloop_rotate_session"
+# Set on a request whose session had ended (revoked, expired, stale): the sign-in page
+# it is sent to then says so (web_errors).
+SESSION_ENDED = "talentloop_session_ended"
 _NEW_ID = "talentloop_new_session_id"
+_ROTATED = "talentloop_session_rotated"
 _LOADED = "talentloop_session_as_loaded"
+SESSION_ID_BYTES = 32
+
+
+def rotate_session_id(connection: ASGIConnection) -> str:
+    """Rotate the session id when this request ends (a sign-in) and return the new id now,
+    so the caller can index the session under the id it is about to get."""
+    connection.scope[ROTATE_FLAG] = True  # type: ignore[literal-required]
+    new_id = connection.scope.get(_NEW_ID)
+    if not isinstance(new_id, str):
+        new_id = secrets.token_hex(SESSION_ID_BYTES)
+        connection.scope[_NEW_ID] = new_id  # type: ignore[literal-required]
+    return new_id
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
@@ -62,11 +79,13 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         await super().store_in_message(scope_session, message, connection)
 
     async def _rotate(self, connection: ASGIConnection, old_id: str | None) -> None:
-        if _NEW_ID in connection.scope:
+        if connection.scope.get(_ROTATED):
             return
+        connection.scope[_ROTATED] = True  # type: ignore[literal-required]
         if old_id:
             await self.delete(old_id, store=self._store(connection))
-        connection.scope[_NEW_ID] = self.generate_session_id()  # type: ignore[literal-required]
+        if not isinstance(connection.scope.get(_NEW_ID), str):
+            connection.scope[_NEW_ID] = self.generate_session_id()  # type: ignore[literal-required]
 
     def _store(self, connection: ASGIConnection) -> Any:
         return self.config.get_store_from_app(connection.scope["app"])

@@ -3,6 +3,7 @@
 from litestar import Router
 
 from backoffice.controllers import (
+    account,
     applications,
     audit_log,
     auth,
@@ -17,6 +18,7 @@ from backoffice.controllers import (
     hiring_setup,
     imports,
     interviews,
+    invitations,
     mail,
     offers,
     pipeline,
@@ -31,6 +33,7 @@ from backoffice.controllers import (
     scorecards,
     segments,
     skills,
+    staff,
 )
 
 CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registrations,
@@ -38,7 +41,7 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                requisition_stages, requisition_team, hiring_setup,
                pipeline, applications, audit_log, reports, requisition_metrics,
                interviews, scorecards, offers, pools, pool_review, bulk, segments, skills,
-               imports]
+               imports, staff, account, invitations]
 
 
 def create_router(*, middleware: list) -> Router:

@@ -10,25 +10,41 @@ from litestar.handlers.base import BaseRouteHandler
 
 from backoffice.auth import require_staff
 from domain.accounts.permissions import Permission
+from domain.accounts.service import Staff
 from domain.audit import service as audit
 from domain.ports import SystemClock
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
+# One audit entry per staff member, method and route per minute: enough to see who probes
+# what, too few for a crawler (or a stuck browser tab) to flood the log.
+DENIAL_WINDOW_SECONDS = 60
 
 
 async def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     await require_staff(connection)
 
 
+async def record_denial(connection: ASGIConnection, staff: Staff, permission: Permission,
+                        ) -> None:
+    """Audit a refused request as a security event (rate-limited per staff and route)."""
+    method = connection.scope.get("method", "GET")
+    # The route template, not the path: paths can carry ids (and tokens, QUALITY.md S5).
+    route = str(connection.scope.get("path_template") or connection.url.path)
+    key = f"talentloop:denied:{staff.id}:{method}:{route}"
+    if not await connection.app.state.redis.set(key, "1", nx=True, ex=DENIAL_WINDOW_SECONDS):
+        return
+    await audit.record(
+        action="staff.permission_denied", at=SystemClock().now(), actor=staff.email,
+        subject=connection.url.path, ip=connection.client.host if connection.client else "",
+        detail={"permission": permission.value, "method": method, "route": route},
+    )
+
+
 def requires(permission: Permission) -> Guard:
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         staff = await require_staff(connection)
         if not staff.can(permission):
-            await audit.record(
-                action="staff.permission_denied", at=SystemClock().now(), actor=staff.email,
-                subject=connection.url.path, ip=connection.client.host if connection.client else "",
-                detail={"permission": permission.value},
-            )
+            await record_denial(connection, staff, permission)
             raise PermissionDeniedException("Your role does not allow this page.")
 
     return guard

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from domain.accounts.permissions import Permission, parse_role, permissions_for
+from domain.accounts.rules import MIN_PASSWORD_LENGTH
 from domain.audit import service as audit
 from domain.db import fetch
 from domain.errors import Conflict, Invalid
@@ -19,7 +20,6 @@ _hasher = PasswordHasher()
 # Verifying against a real hash for unknown emails keeps the response time the same,
 # so timing does not reveal which addresses have accounts.
 _DUMMY_HASH = _hasher.hash("talentloop-timing-equaliser")
-MIN_PASSWORD_LENGTH = 12
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class Staff:
     email: str
     full_name: str
     roles: tuple[str, ...]
+    # The account's session epoch when loaded: a session carrying another one has ended.
+    session_epoch: int = 0
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -38,7 +40,8 @@ class Staff:
 
 
 def _staff(row: dict) -> Staff:
-    return Staff(row["id"], row["email"], row["full_name"], tuple(row["roles"] or ()))
+    return Staff(row["id"], row["email"], row["full_name"], tuple(row["roles"] or ()),
+                 int(row.get("session_epoch") or 0))
 
 
 async def create_user(
@@ -74,19 +77,27 @@ async def authenticate(*, email: str, password: str, ip: str, clock: Clock) -> S
     except InvalidEmail:
         address = (email or "").strip().lower()[:320]
     rows = await fetch(
-        "SELECT id, email, full_name, roles, password_hash FROM staff_users "
+        "SELECT id, email, full_name, roles, password_hash, session_epoch FROM staff_users "
         "WHERE email = $1 AND is_active",
         address,
     )
     row = rows[0] if rows else None
     # argon2 takes a few hundred ms of CPU: off the event loop, or one login stalls everyone.
-    verified = await asyncio.to_thread(_verify, row["password_hash"] if row else _DUMMY_HASH,
-                                       password)
-    if not verified or row is None:
-        await audit.record(action="staff.login_failed", at=clock.now(), actor=address, ip=ip)
+    stored = row["password_hash"] if row else ""
+    verified = await asyncio.to_thread(_verify, stored or _DUMMY_HASH, password)
+    if not verified or row is None or not stored:
+        # Admins read the reason; the person signing in never learns which it was.
+        reason = "no active account" if row is None else (
+            "no password set yet" if not row["password_hash"] else "wrong password")
+        await audit.record(action="staff.login_failed", at=clock.now(), actor=address, ip=ip,
+                           detail={"reason": reason})
         return None
     await _after_login(row, password, ip, clock)
     return _staff(row)
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -110,7 +121,8 @@ async def _after_login(row: dict, password: str, ip: str, clock: Clock) -> None:
 
 async def get_active(staff_id: int) -> Staff | None:
     rows = await fetch(
-        "SELECT id, email, full_name, roles FROM staff_users WHERE id = $1 AND is_active",
+        "SELECT id, email, full_name, roles, session_epoch FROM staff_users "
+        "WHERE id = $1 AND is_active",
         staff_id,
     )
     return _staff(rows[0]) if rows else None

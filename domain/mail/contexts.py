@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from domain.accounts import invites as staff_invites
 from domain.bulk import emails as bulk_emails
 from domain.communities import service as communities
 from domain.events import emails as events_emails
@@ -30,6 +31,7 @@ BUILDERS: dict[str, ContextBuilder] = {
     "community_confirm": communities.email_context,
     "community_already_member": communities.email_context,
     **bulk_emails.EMAIL_CONTEXTS,
+    **staff_invites.EMAIL_CONTEXTS,
     **events_emails.EMAIL_CONTEXTS,
     **events_messaging.EMAIL_CONTEXTS,
     **hiring_emails.EMAIL_CONTEXTS,

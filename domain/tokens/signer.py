@@ -27,6 +27,7 @@ class Purpose(StrEnum):
     INTERVIEW_SCHEDULING = "interview-scheduling"
     OFFER_RESPONSE = "offer-response"
     INTERVIEW_AVAILABILITY = "interview-availability"
+    STAFF_INVITE = "staff-invite"
 
 
 MAX_AGE: dict[Purpose, timedelta] = {
@@ -47,6 +48,8 @@ MAX_AGE: dict[Purpose, timedelta] = {
     Purpose.OFFER_RESPONSE: timedelta(days=60),
     # Candidates answer within days; a month on, the stage has moved on and we ask again.
     Purpose.INTERVIEW_AVAILABILITY: timedelta(days=30),
+    # Set-your-password links for invited staff: long enough to span a weekend.
+    Purpose.STAFF_INVITE: timedelta(hours=72),
 }
 
 

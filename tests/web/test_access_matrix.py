@@ -67,6 +67,8 @@ def staff(permission: Permission, scope: str = "") -> Rule:
     return Rule("staff", permission, scope)
 
 
+# Any signed-in staff member, whatever their roles (their own account pages).
+SIGNED_IN_STAFF = Rule("staff")
 WORK = staff(P.REQUISITIONS_WORK, "requisition")
 HOST = staff(P.EVENTS_HOST, "event")
 
@@ -148,6 +150,13 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/privacy/requests": (staff(P.PRIVACY_MANAGE), ("-",)),
     "/backoffice/audit": (staff(P.STAFF_MANAGE), ("-",)),
     "/backoffice/audit.csv": (staff(P.STAFF_MANAGE), ("-",)),
+    # Staff administration; "-" is the recruiter's account.
+    "/backoffice/staff": (staff(P.STAFF_MANAGE), ("-",)),
+    "/backoffice/staff/invite": (staff(P.STAFF_MANAGE), ("-",)),
+    "/backoffice/staff/{staff_id:int}": (staff(P.STAFF_MANAGE), ("-", "missing")),
+    "/backoffice/account/sessions": (SIGNED_IN_STAFF, ("-",)),
+    # An invited colleague's set-your-password link: a bogus one is refused for anyone.
+    "/backoffice/invitations/{token:str}": (token(400), ("-",)),
     "/backoffice/reports/eeo": (staff(P.EEO_REPORT), ("-",)),
     # Pools and segments: "-" is a shared one, "P" a private one of the recruiter's.
     "/backoffice/pools": (staff(P.POOLS_WORK), ("-",)),
@@ -239,7 +248,7 @@ def expected(principal: str, rule: Rule, owner: str) -> int:
     if principal == "anonymous" or candidate:
         return 303  # no back-office session
     granted = permissions_for(STAFF_ROLES[principal])
-    if rule.permission not in granted:
+    if rule.permission is not None and rule.permission not in granted:
         return 403
     if owner == "missing":
         return rule.missing
@@ -347,6 +356,7 @@ async def _world(app, clock) -> World:
         "path": {"-": "no-such-page"}, "file_path": {"-": "css/talentloop.css"},
         "stage": {"-": "applied"}, "export_id": exports, "pool_id": pools,
         "segment_id": segments, "bulk_id": {"P": bulk_export},
+        "staff_id": {"-": staff_ids["recruiter"]},
         "skill_id": {"-": (await fetch("SELECT id FROM skills WHERE slug = 'python'"))[0]["id"]},
     }
     return World(ids, browsers)
