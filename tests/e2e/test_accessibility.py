@@ -580,3 +580,42 @@ async def test_people_import_pages_are_accessible(page, live_server):
     await page.goto(live_server.url("/backoffice/imports/new"))
     await page.get_by_role("button", name="Upload and map columns").click()
     await assert_accessible(page, "upload form with an error")
+
+
+async def test_staff_administration_pages_are_accessible(page, live_server):
+    """The staff list, the invite form (also with its errors), a colleague's page, your
+    sessions, and the set-your-password page an invitation links to (and its problem page)."""
+    from domain.accounts import admin as staff_admin
+    from domain.accounts import service as accounts
+    from domain.accounts.rules import InviteDraft
+    from domain.ports import SystemClock
+    from domain.tokens import service as tokens
+    from domain.tokens.signer import Purpose
+
+    clock = SystemClock()
+    boss = await accounts.create_user(email="admin@test.local", full_name="Ada Admin",
+                                      roles=["admin"], password="a-long-admin-password",
+                                      clock=clock)
+    invited = await staff_admin.invite(
+        InviteDraft("nia@test.local", "Nia New", ("recruiter",)), clock=clock, queue=None,
+        actor=staff_admin.Actor(boss.id, boss.email, "127.0.0.1"))
+    token = await tokens.issue(purpose=Purpose.STAFF_INVITE, subject=f"staff:{invited}",
+                               clock=clock)
+    for path in (f"/backoffice/invitations/{token}", "/backoffice/invitations/not-a-real-token"):
+        await page.goto(live_server.url(path))
+        await assert_accessible(page, path)
+    await page.get_by_role("link", name="Go to sign-in").click()
+    await sign_in_staff(page, live_server.base_url, "admin@test.local", "a-long-admin-password")
+    for path in ("/backoffice/staff", "/backoffice/staff/invite", f"/backoffice/staff/{invited}",
+                 f"/backoffice/staff/{boss.id}", "/backoffice/account/sessions"):
+        response = await page.goto(live_server.url(path))
+        assert response is not None and response.status == 200, path
+        await assert_accessible(page, path)
+    await page.goto(live_server.url("/backoffice/staff/invite"))
+    await page.get_by_role("button", name="Send invitation").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, "invite form with errors")
+    await page.goto(live_server.url(f"/backoffice/staff/{invited}"))
+    await page.get_by_role("button", name="Disable account").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, "disable form with errors")

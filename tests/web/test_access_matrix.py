@@ -167,10 +167,11 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/pools/{pool_id:int}/review": (staff(P.POOLS_WORK, "owned"),
                                                ("-", "P", "missing")),
     # Bulk actions: "P" is an export the recruiter ran (its creator and admins only);
-    # the confirmation without a pool or segment names nobody (404).
+    # the confirmation without a pool or segment names nobody (404). Downloading contact
+    # data needs the export permission, not just pool work (marketing: 403).
     "/backoffice/bulk/new": (staff(P.POOLS_WORK), ("missing",)),
     "/backoffice/bulk/{bulk_id:int}": (staff(P.POOLS_WORK, "created"), ("P", "missing")),
-    "/backoffice/bulk/{bulk_id:int}/download": (staff(P.POOLS_WORK, "created"),
+    "/backoffice/bulk/{bulk_id:int}/download": (staff(P.CANDIDATES_EXPORT, "created"),
                                                 ("P", "missing")),
     "/backoffice/segments/{segment_id:int}": (staff(P.POOLS_WORK, "owned"),
                                               ("-", "P", "missing")),
