@@ -1,5 +1,6 @@
-"""Bulk actions (POOLS_WORK): the confirmation page (who, counted now, and what to do),
-then the action's page with its progress and result, and an export's download.
+"""Bulk actions (POOLS_WORK; an export also needs CANDIDATES_EXPORT): the confirmation
+page (who, counted now, and what to do), then the action's page with its progress and
+result, and an export's download.
 
 Who comes from the pool page (the ticked people, or everyone in the pool or at a stage),
 a saved segment or a dynamic pool ("all N matching"). Small actions run inline; large
@@ -22,6 +23,8 @@ from domain.pools import rules as pool_rules
 from web_common import page
 
 CAN_WORK = [requires(Permission.POOLS_WORK)]
+# Contact data leaves only with this (recruiters, admins), not with POOLS_WORK alone.
+CAN_EXPORT = requires(Permission.CANDIDATES_EXPORT)
 
 
 def _id(raw: object) -> int | None:
@@ -34,11 +37,12 @@ async def _confirm_page(request: Request, source: dict, *, values: dict,
     staff = await require_staff(request)
     now = request.app.state.clock.now()
     resolved = await service.resolve(staff.id, **source)
+    can_export = staff.can(Permission.CANDIDATES_EXPORT)
     kinds = [(k, label) for k, label in rules.KINDS.items()
-             if k != "set_pool_stage" or resolved["pool"]]
+             if (k != "set_pool_stage" or resolved["pool"]) and (k != "export_csv" or can_export)]
     pool = resolved["pool"]
     return page(request, "backoffice/bulk/confirm.html", status_code=status,
-                current_staff=staff, resolved=resolved, kinds=kinds,
+                current_staff=staff, resolved=resolved, kinds=kinds, can_export=can_export,
                 count=await queries.count(resolved["target"], now=now),
                 everyone="person_ids" not in resolved["target"], values=values,
                 errors=errors or {}, inline_limit=rules.INLINE_LIMIT,
@@ -76,6 +80,8 @@ async def confirm(request: Request) -> Template | Redirect:
     form = await request.form()
     values = {key: str(form.get(key) or "") for key in
               ("kind", "tags", "to_pool", "to_stage", "event")}
+    if values["kind"] == "export_csv":
+        await CAN_EXPORT(request, request.route_handler)  # 403, and the refusal audited
     try:
         source = _source(form)
         if form.get("confirmed") != "yes":
@@ -122,15 +128,17 @@ async def _action(request: Request, bulk_id: int) -> dict:
 async def detail(request: Request, bulk_id: FromPath[int]) -> Template:
     """Progress while it runs (htmx polls the fragment), then the result."""
     action = await _action(request, bulk_id)
+    staff = await require_staff(request)
     context = {"action": action, "kind_label": rules.KINDS.get(action["kind"], ""),
-               "download": action["kind"] == "export_csv" and bool(action["storage_key"])}
+               "download": action["kind"] == "export_csv" and bool(action["storage_key"])
+               and staff.can(Permission.CANDIDATES_EXPORT)}
     if request.headers.get("hx-request") == "true":
         return page(request, "backoffice/bulk/_progress.html", **context)
-    return page(request, "backoffice/bulk/detail.html", current_staff=await require_staff(
-        request), export_days=rules.EXPORT_DAYS, **context)
+    return page(request, "backoffice/bulk/detail.html", current_staff=staff,
+                export_days=rules.EXPORT_DAYS, **context)
 
 
-@get("/bulk/{bulk_id:int}/download", name="backoffice.bulk.download", guards=CAN_WORK,
+@get("/bulk/{bulk_id:int}/download", name="backoffice.bulk.download", guards=[CAN_EXPORT],
      include_in_schema=False)
 async def download(request: Request, bulk_id: FromPath[int]) -> File:
     """The export for its creator or an admin, for EXPORT_DAYS after it finished."""

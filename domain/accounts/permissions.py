@@ -24,6 +24,8 @@ class Permission(StrEnum):
     CANDIDATES_MERGE = "crm:candidates:merge"
     # Talent pools: see shared pools, create one's own, add people and move them on.
     POOLS_WORK = "crm:pools:work"
+    # Export people's contact data (the bulk "Export them as CSV" and its download).
+    CANDIDATES_EXPORT = "crm:candidates:export"
     # The skills taxonomy: add, rename and merge skills, review unmatched free text.
     SKILLS_MANAGE = "admin:skills:manage"
 
@@ -42,7 +44,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.RECRUITER: frozenset({Permission.CANDIDATES_VIEW, Permission.MAIL_OUTBOX_VIEW,
                                Permission.EVENTS_HOST, Permission.EVENTS_ALL,
                                Permission.REQUISITIONS_WORK, Permission.REQUISITIONS_ALL,
-                               Permission.POOLS_WORK, Permission.CANDIDATES_MERGE}),
+                               Permission.POOLS_WORK, Permission.CANDIDATES_MERGE,
+                               Permission.CANDIDATES_EXPORT}),
     # Hiring managers see and act only on the requisitions they are members of
     # (domain.requisitions.access).
     Role.HIRING_MANAGER: frozenset({Permission.REQUISITIONS_WORK}),

@@ -22,6 +22,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from domain.accounts.permissions import Permission
 from domain.accounts.service import Staff
 from domain.audit import service as audit
 from domain.bulk import queries, rules
@@ -29,7 +30,7 @@ from domain.consent import service as consent
 from domain.consent.rules import EVENT_EMAILS
 from domain.csv_safety import csv_line
 from domain.db import fetch, transaction
-from domain.errors import Invalid, NotFound
+from domain.errors import Invalid, NotFound, PermissionDenied
 from domain.mail import service as mail
 from domain.outbox import service as outbox
 from domain.people.tags import add_tags
@@ -68,6 +69,9 @@ async def _check(kind: str, params: dict, staff: Staff, now: datetime) -> dict:
 async def start(kind: str, target: dict, params: dict, *, staff: Staff, now: datetime,
                 queue: TaskQueue | None) -> int:
     """Record the action and run it inline, or enqueue it; returns the BulkAction id."""
+    if kind == "export_csv" and not staff.can(Permission.CANDIDATES_EXPORT):
+        # Pools can be worked without it (marketing); contact data leaves only with it.
+        raise PermissionDenied("Your role does not allow exporting people's details.")
     params = await _check(kind, params, staff, now)
     total = await queries.count(target, now=now)
     async with transaction():

@@ -103,7 +103,7 @@ async def test_all_matching_a_segment_and_a_dynamic_pool(app):
     bulk_id = exported.headers["location"].split("/")[-1]
     mia = await staff_browser(app, "mia@corp.test", ["marketing"])
     assert (await mia.get(f"/backoffice/bulk/{bulk_id}")).status_code == 404
-    assert (await mia.get(f"/backoffice/bulk/{bulk_id}/download")).status_code == 404
+    assert (await mia.get(f"/backoffice/bulk/{bulk_id}/download")).status_code == 403
     boss = await staff_browser(app, "boss@corp.test", ["admin"])
     assert (await boss.get(f"/backoffice/bulk/{bulk_id}/download")).status_code == 200
 
