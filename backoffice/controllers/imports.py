@@ -89,7 +89,8 @@ async def _detail(request: Request, import_id: int, *, errors: dict | None = Non
                     "lawful_basis": found["lawful_basis"], "tag": found["tag"],
                     "source": found["source"], "consent_text": ""},
                 preview=await service.preview(found) if editable else [],
-                editable=editable, percent=queries.percent(found))
+                editable=editable, percent=queries.percent(found),
+                listed=queries.problems_listed(found))
 
 
 @get("/imports/{import_id:int}", name="backoffice.imports.detail", guards=CAN_IMPORT,

@@ -263,7 +263,8 @@ async def _write(found: dict[str, Any], batch: bulk.Batch, prepared: Prepared,
             "created_people = created_people + $3, updated_people = updated_people "
             "+ $4, error_count = error_count + $5, errors = errors || $6::jsonb "
             "WHERE id = $1", found["id"], size, len(written.created),
-            len(written.touched), len(errors),
+            # error_count counts rows (a row can have several problems), what pages say.
+            len(written.touched), len({e.row for e in errors}),
             json.dumps([e.as_dict() for e in errors[:room]]))
         progress["kept"] += min(room, len(errors))
 
