@@ -26,6 +26,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from domain.db import connection, fetch, fetchval, transaction
@@ -59,8 +60,17 @@ def canonical(definition: Any) -> dict:
 
 
 def key_of(definition: Any) -> str:
-    text = json.dumps(canonical(definition), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The audience key of a definition (Invalid if it does not parse). Cached on the
+    definition's JSON text: pages of a saved segment ask for it on every read."""
+    document = to_json(definition) if isinstance(definition, Group) else definition
+    return _key_of_text(json.dumps(document, sort_keys=True, separators=(",", ":")))
+
+
+@lru_cache(maxsize=2048)
+def _key_of_text(text: str) -> str:
+    document = canonical(json.loads(text))
+    return hashlib.sha256(
+        json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 async def _compiled(definition: Any, now: datetime) -> tuple[str, tuple]:

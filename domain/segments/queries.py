@@ -85,32 +85,37 @@ def _checked_cursor(after: int | None) -> None:
         raise Invalid("That page link is damaged; start again from the first page.")
 
 
-async def audience_page(audience_id: int, *, after: int | None = None,
-                        limit: int = PAGE_SIZE) -> tuple[list[dict], int | None]:
-    """A page of a maintained audience, newest first (keyset on the member index)."""
-    _checked_cursor(after)
-    args: tuple = (audience_id, limit + 1)
-    where = "m.audience = $1"
-    if after is not None:
-        args = (*args, after)
-        where += " AND m.person < $3"
-    rows = await fetch(
-        f"{_SELECT_ROW}{MEMBERS_FROM} WHERE {where} ORDER BY m.person DESC LIMIT $2", *args)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1]["id"] if more else None)
+def _saved_sql(with_cursor: bool) -> str:
+    """The maintained count and a page of members in one round trip: no row when the
+    audience is not built (yet), one row with NULL person columns when it is empty."""
+    cursor = " AND m.person < $3" if with_cursor else ""
+    return (
+        "WITH a AS (SELECT id, member_count, refreshed_at FROM segment_audiences "  # noqa: S608 (constant fragments)
+        "WHERE key = $1 AND built_at IS NOT NULL AND problem = '') "
+        "SELECT a.member_count, a.refreshed_at, page.* FROM a LEFT JOIN LATERAL ("
+        f"{_SELECT_ROW}{MEMBERS_FROM} WHERE m.audience = a.id{cursor} "
+        "ORDER BY m.person DESC LIMIT $2) page ON true")
 
 
-async def saved(definition: Any, *, now: datetime, after: int | None = None) -> Preview:
+async def saved(definition: Any, *, now: datetime, after: int | None = None,
+                limit: int = PAGE_SIZE) -> Preview:
     """Count and a page of a saved segment or dynamic pool: from its maintained membership
     once that is built, else evaluated now (just saved; the worker builds it within a
     minute)."""
-    audience = await membership.audience_of(definition)
-    if audience is not None and audience.ready:
-        rows, next_after = await audience_page(audience.id, after=after)
-        return Preview(audience.member_count, rows, next_after, audience.refreshed_at)
+    _checked_cursor(after)
+    args: tuple = (membership.key_of(definition), limit + 1)
+    if after is not None:
+        args = (*args, after)
+    found = await fetch(_saved_sql(after is not None), *args)
+    if found:
+        count, as_of = found[0]["member_count"], found[0]["refreshed_at"]
+        # (each row also carries the two audience columns: cheaper than copying it)
+        rows = found if found[0]["id"] is not None else []
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Preview(count, rows, rows[-1]["id"] if more else None, as_of)
     compiled = await compiled_sql(definition, now=now)
-    rows, next_after = await _page(compiled, after=after)
+    rows, next_after = await _page(compiled, after=after, limit=limit)
     return Preview(await _count(compiled), rows, next_after)
 
 

@@ -81,26 +81,35 @@ def test_a_plan_is_summarised_by_its_indexes_and_sequential_scans():
         "execution_ms": 1.235}
 
 
-async def test_a_tiny_round_runs_the_same_sql_both_ways():
+async def test_a_tiny_round_reads_maintained_membership_and_runs_the_same_sql():
     now = datetime.now(UTC)
     await seed_population(people=600, seed=1, now=now)
-    workload = Workload(sizes=(600,), reads=2, seq_reads=1, pairs=1)
+    workload = Workload(sizes=(600,), reads=2, seq_reads=1, pairs=1, live_reads=1)
     raw_pool = await asyncpg.create_pool(os.environ["DATABASE_URL"], min_size=1, max_size=2)
     try:
         bench = Bench(workload, raw_pool, now)
+        maintenance = await bench.save_and_build()
         shapes = await bench.prepare()
         runs = await bench.round()
         plans = await bench.explain()
     finally:
         await raw_pool.close()
 
+    assert maintenance["built"]["built"] == len(SEGMENTS)
+    assert maintenance["incremental"]["built"] == 0
+    assert maintenance["incremental"]["changes"] > 0  # the profile edits, applied
     for name in SEGMENTS:
-        assert shapes[name]["count"] == shapes[name]["raw_count"]
-        assert shapes[name]["page_rows"] == shapes[name]["raw_page_rows"]
-        page_sql, count_sql = bench.sql[name]
-        assert page_sql[0].startswith("SELECT p.id") and "ORDER BY p.id DESC" in page_sql[0]
-        assert count_sql[0].startswith("SELECT count(*)")
+        shape = shapes[name]
+        assert shape["count"] == shape["live_count"] == shape["raw_count"], name
+        assert shape["maintained"] and shape["same_first_page"], name
+        [(saved_sql, _)] = bench.sql[name]  # one round trip: count and page together
+        assert "FROM segment_audiences" in saved_sql and "segment_audience_members m" in saved_sql
+        assert "ORDER BY m.person DESC" in saved_sql
+        live_page, live_count = bench.live_sql[name]
+        assert live_page[0].startswith("SELECT p.id") and "ORDER BY p.id DESC" in live_page[0]
+        assert live_count[0].startswith("SELECT count(*)")
         assert len(runs[name]["domain"]["samples"]) == len(runs[name]["raw"]["samples"]) == 2
+        assert len(runs[name]["live"]["samples"]) == 1
         assert set(plans[name]) == {"page", "count"}
     assert sum(shapes[name]["count"] for name in SEGMENTS) > 0
     assert len(runs["seq_scan"]["samples"]) == 1
