@@ -149,9 +149,11 @@ def _condition(raw: Any, path: str) -> Condition:
     if extra:
         raise _fail(path, f"unexpected key {sorted(extra)[0]!r}.")
     field, op = raw.get("field"), raw.get("op")
-    if field not in FIELDS:
+    # isinstance first: a list or an object here is unhashable, and the lookup would raise
+    # TypeError (a 500 in the builder) instead of naming the condition.
+    if not isinstance(field, str) or field not in FIELDS:
         raise _fail(path, f"unknown field {field!r}.")
-    if op not in FIELDS[field]:
+    if not isinstance(op, str) or op not in FIELDS[field]:
         raise _fail(path, f"{field} has no operator {op!r} "
                           f"(use one of: {', '.join(FIELDS[field])}).")
     kind, choices = FIELDS[field][op]
@@ -210,6 +212,10 @@ def _list_of_text(kind: str, choices: tuple[str, ...], value: Any, path: str) ->
         text = " ".join(item.split())
         if any(ord(char) < 32 or ord(char) == 127 for char in text):
             raise _fail(path, "values must not contain control characters.")
+        if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
+            # A lone surrogate (a valid JSON escape like "\\ud800") is not Unicode text:
+            # PostgreSQL could not be sent it.
+            raise _fail(path, "values must be valid Unicode text.")
         if kind == "choices" and text not in choices:
             raise _fail(path, f"unknown choice {text!r}.")
         if kind == "slugs" and not _SLUG.match(text):
