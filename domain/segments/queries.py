@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.db import fetch, fetchval
+import asyncpg
+
+from domain.db import fetch, fetchval, transaction
 from domain.errors import Invalid, NotFound
 from domain.segments import membership
 from domain.segments.compiler import BASE_FROM, BASE_WHERE, compile_segment, load_catalog
@@ -25,6 +27,15 @@ class Preview:
     # When the figures come from the maintained membership: the time it was last brought
     # up to date. None: evaluated just now.
     as_of: datetime | None = None
+    # False when counting exactly took longer than the live budget and `count` is the
+    # planner's estimate (the builder says so; saved segments are counted exactly).
+    exact: bool = True
+
+
+# An unsaved definition is evaluated over everyone on every edit. Broad ones at a million
+# people take seconds to count; past this the builder shows the planner's estimate rather
+# than keeping a recruiter (and a database connection) waiting.
+LIVE_COUNT_BUDGET_MS = 1500
 
 
 _SELECT_ROW = ("SELECT p.id, coalesce(nullif(p.full_name, ''), p.email) AS name, p.email, "
@@ -72,12 +83,27 @@ async def _page(compiled: tuple[str, tuple], *, after: int | None = None,
     return rows, (rows[-1]["id"] if more else None)
 
 
-async def preview(definition: Any, *, now: datetime) -> Preview:
+async def preview(definition: Any, *, now: datetime,
+                  count_budget_ms: int = LIVE_COUNT_BUDGET_MS) -> Preview:
     """The live count and the first page, for the builder: compiled (and the catalog
-    loaded) once for both."""
+    loaded) once for both. The count is exact unless it overruns the budget."""
     compiled = await compiled_sql(definition, now=now)
     rows, next_after = await _page(compiled)
-    return Preview(await _count(compiled), rows, next_after)
+    count, exact = await _count_within(compiled, count_budget_ms)
+    return Preview(count, rows, next_after, exact=exact)
+
+
+async def _count_within(compiled: tuple[str, tuple], budget_ms: int) -> tuple[int, bool]:
+    where, args = compiled
+    try:
+        async with transaction():
+            await fetch(f"SET LOCAL statement_timeout = {int(budget_ms)}")
+            return await _count(compiled), True
+    except asyncpg.QueryCanceledError:
+        plan = await fetchval(f"EXPLAIN (FORMAT JSON) SELECT p.id {BASE_FROM} WHERE {where}",
+                              *args)
+        document = json.loads(plan) if isinstance(plan, str) else plan
+        return int(document[0]["Plan"]["Plan Rows"]), False
 
 
 def _checked_cursor(after: int | None) -> None:

@@ -218,3 +218,16 @@ async def test_a_saved_segment_whose_community_was_deleted_reports_it(world):
     assert "design" in (await membership.audience_of(definition)).problem
     with pytest.raises(Invalid, match="design"):
         await queries.saved(definition, now=NOW)  # the segment page shows the problem
+
+
+async def test_a_live_count_over_its_budget_becomes_the_planners_estimate(world):
+    from domain.segments.queries import _count_within
+
+    slow = ("p.id > 0 AND pg_sleep(0.01) IS NOT NULL", ())  # 10 ms per person: ~0.6 s
+    count, exact = await _count_within(slow, 50)
+    assert not exact and count > 0  # the planner's row estimate, returned in time
+    count, exact = await _count_within(("p.id > 0", ()), 5000)
+    assert exact and count == await fetchval("SELECT count(*) FROM people")
+    preview = await queries.preview({"match": "all", "conditions": [
+        {"field": "country", "op": "in", "value": ["DE"]}]}, now=NOW)
+    assert preview.exact  # a small population counts well within the budget
