@@ -85,10 +85,10 @@ async def _repoint(table: str, ids: list[int] | None, source: int, target: int,
     only = "" if ids is None else f" AND {key} = ANY($3::int[])"
     args: list[Any] = [target, source] + ([] if ids is None else [ids])
     if not unique and key != "person":
-        rows = await fetch(f"UPDATE {table} SET person = $1 WHERE person = $2{only} "  # noqa: S608
+        rows = await fetch(f"UPDATE {table} SET person = $1 WHERE person = $2{only} "  # noqa: S608  # nosec B608 # registry table/key names
                            f"RETURNING {key} AS key", *args)
         return sorted(row["key"] for row in rows)
-    candidates = await fetch(f"SELECT {key} AS key FROM {table} "  # noqa: S608
+    candidates = await fetch(f"SELECT {key} AS key FROM {table} "  # noqa: S608  # nosec B608 # registry table/key names
                              f"WHERE person = $2{only} AND $1::int IS NOT NULL ORDER BY 1",
                              *args)
     moved: list[int] = []
@@ -96,7 +96,7 @@ async def _repoint(table: str, ids: list[int] | None, source: int, target: int,
         for row in candidates:
             try:
                 async with conn.transaction():  # a savepoint inside the merge
-                    await conn.execute(f"UPDATE {table} SET person = $1 "  # noqa: S608
+                    await conn.execute(f"UPDATE {table} SET person = $1 "  # noqa: S608  # nosec B608 # registry table/key names
                                        f"WHERE {key} = $2", target, row["key"])
                 moved.append(row["key"])
             except asyncpg.UniqueViolationError:
@@ -120,7 +120,7 @@ async def _move_all(kept: int, merged: int) -> tuple[dict[str, list[int]], dict[
         ids = await _repoint(table, None, merged, kept, table in unique)
         if ids:
             moved[table] = ids
-        left = await fetch(f"SELECT count(*) AS n FROM {table} WHERE person = $1",  # noqa: S608
+        left = await fetch(f"SELECT count(*) AS n FROM {table} WHERE person = $1",  # noqa: S608  # nosec B608 # registry table names
                            merged)
         if left[0]["n"]:
             stays[table] = int(left[0]["n"])
@@ -183,7 +183,7 @@ async def merge(kept_id: int, merged_id: int, *, by: str, now: datetime) -> int:
         moved, stays = await _move_all(kept_id, merged_id)
         filled = _fill(kept, merged)
         for name, value in filled.items():
-            await fetch(f"UPDATE people SET {name} = $2 WHERE id = $1", kept_id,  # noqa: S608
+            await fetch(f"UPDATE people SET {name} = $2 WHERE id = $1", kept_id,  # noqa: S608  # nosec B608 # a FILLED_FIELDS name
                         value)
         await fetch("UPDATE people SET merged_into = $1, updated_at = $3 WHERE id = $2",
                     kept_id, merged_id, now)
@@ -242,7 +242,7 @@ async def undo(merge_id: int, *, by: str, now: datetime) -> int:
                     "AND person = $2", moved.get("_cv_uncurrent", []), merged["id"])
         for name in moved.get("_filled", []):
             if name in FILLED_FIELDS:
-                await fetch(f"UPDATE people SET {name} = '' WHERE id = $1 "  # noqa: S608
+                await fetch(f"UPDATE people SET {name} = '' WHERE id = $1 "  # noqa: S608  # nosec B608 # a FILLED_FIELDS name
                             f"AND {name} = $2", kept["id"], merged[name])
         await fetch("UPDATE people SET merged_into = NULL, updated_at = $2 WHERE id = $1",
                     merged["id"], now)

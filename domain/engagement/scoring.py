@@ -89,7 +89,7 @@ _REFRESH = _scoring_statement(f"""
     SELECT p.id AS person, s.raw, s.last
     FROM unnest($8::int[]) AS p(id)
     JOIN LATERAL (SELECT {_RAW_AND_LAST} AND e.person = p.id
-    ) s ON s.last IS NOT NULL""")  # noqa: S608 (module constants only, no input)
+    ) s ON s.last IS NOT NULL""")  # noqa: S608 (module constants only, no input)  # nosec B608
 
 # Everyone at once: one hash aggregate over every event instead of a probe per person.
 _REFRESH_EVERYONE = _scoring_statement(f"""

@@ -151,7 +151,7 @@ async def build(audience_id: int, *, now: datetime) -> None:
         return
     n = len(args)
     await fetch(
-        f"WITH fresh AS MATERIALIZED (SELECT p.id {BASE_FROM} WHERE {where}), "
+        f"WITH fresh AS MATERIALIZED (SELECT p.id {BASE_FROM} WHERE {where}), "  # nosec B608 # compiled segment WHERE, $n params
         f"gone AS (DELETE FROM segment_audience_members m WHERE m.audience = ${n + 1} "
         "AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.id = m.person) RETURNING 1), "
         "added AS (INSERT INTO segment_audience_members (audience, person) "
@@ -173,7 +173,7 @@ async def _apply_changes(audience: dict, people: list[int], now: datetime) -> No
         return
     n = len(args)
     await fetch(
-        f"WITH fresh AS MATERIALIZED (SELECT p.id {BASE_FROM} WHERE {where} "
+        f"WITH fresh AS MATERIALIZED (SELECT p.id {BASE_FROM} WHERE {where} "  # nosec B608 # compiled segment WHERE, $n params
         f"AND p.id = ANY(${n + 1}::int[])), "
         f"gone AS (DELETE FROM segment_audience_members m WHERE m.audience = ${n + 2} "
         f"AND m.person = ANY(${n + 1}::int[]) "
