@@ -35,6 +35,8 @@ from backoffice.controllers import (
     skills,
     staff,
 )
+from backoffice.permissions import denied_handler
+from domain.errors import PermissionDenied
 
 CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registrations,
                event_messages, event_checkin, event_attendance, requisitions,
@@ -46,4 +48,5 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
 
 def create_router(*, middleware: list) -> Router:
     handlers = [handler for module in CONTROLLERS for handler in module.ROUTES]
-    return Router(path="/backoffice", route_handlers=handlers, middleware=middleware)
+    return Router(path="/backoffice", route_handlers=handlers, middleware=middleware,
+                  exception_handlers={PermissionDenied: denied_handler})

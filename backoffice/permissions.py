@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from litestar import Request, Response
+from litestar.background_tasks import BackgroundTask
 from litestar.connection import ASGIConnection
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -12,7 +14,9 @@ from backoffice.auth import require_staff
 from domain.accounts.permissions import Permission
 from domain.accounts.service import Staff
 from domain.audit import service as audit
+from domain.errors import DomainError, PermissionDenied
 from domain.ports import SystemClock
+from web_errors import exception_handlers
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
 # One audit entry per staff member, method and route per minute: enough to see who probes
@@ -24,8 +28,8 @@ async def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     await require_staff(connection)
 
 
-async def record_denial(connection: ASGIConnection, staff: Staff, permission: Permission,
-                        ) -> None:
+async def record_denial(connection: ASGIConnection, staff: Staff,
+                        permission: Permission | None, reason: str = "") -> None:
     """Audit a refused request as a security event (rate-limited per staff and route)."""
     method = connection.scope.get("method", "GET")
     # The route template, not the path: paths can carry ids (and tokens, QUALITY.md S5).
@@ -36,8 +40,19 @@ async def record_denial(connection: ASGIConnection, staff: Staff, permission: Pe
     await audit.record(
         action="staff.permission_denied", at=SystemClock().now(), actor=staff.email,
         subject=connection.url.path, ip=connection.client.host if connection.client else "",
-        detail={"permission": permission.value, "method": method, "route": route},
+        detail={"permission": permission.value if permission else "", "method": method,
+                "route": route, **({"reason": reason} if reason else {})},
     )
+
+
+def denied_handler(request: Request, exc: PermissionDenied) -> Response:
+    """A service refused (an ownership or role rule checked below the route guards): the
+    same 403 page as anywhere, and the same security event as a guard's refusal."""
+    response = exception_handlers()[DomainError](request, exc)
+    staff = request.scope.get("talentloop_staff")
+    if isinstance(staff, Staff):
+        response.background = BackgroundTask(record_denial, request, staff, None, str(exc))
+    return response
 
 
 def requires(permission: Permission) -> Guard:

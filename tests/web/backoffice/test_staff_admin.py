@@ -241,3 +241,33 @@ async def test_the_staff_list_shows_roles_status_and_last_sign_in(app, admin):
     assert "Invited" in listing.text and "Never" in listing.text
     assert "password_hash" not in listing.text
     assert 'href="/backoffice/staff"' in listing.text  # the navigation entry for admins
+
+
+async def test_a_refusal_by_a_service_rule_is_logged_like_a_guards(app):
+    """Ownership and role rules checked inside services raise PermissionDenied below the
+    route guards: the 403 is audited the same way (QUALITY.md L4)."""
+    from tests.events_support import person
+    from tests.jobs_support import create_application, create_requisition
+    from tests.web.backoffice.test_offers import offer_form
+
+    hm = await staff_browser(app, "hm@test.local", ["hiring_manager"])
+    rita = await staff_browser(app, "rita@test.local", ["recruiter"])
+    requisition = await create_requisition(members={await staff_id("hm@test.local"):
+                                                     "hiring_manager"})
+    application = await create_application(requisition["id"], await person("ann@example.com"),
+                                           "Offer")
+    await rita.get(f"/backoffice/applications/{application['id']}/offer")
+    await rita.submit(f"/backoffice/applications/{application['id']}/offer", offer_form())
+    offer = await fetchval("SELECT id FROM offers")
+    await hm.get(f"/backoffice/applications/{application['id']}/offer")
+    assert (await hm.submit(f"/backoffice/offers/{offer}/submit", {})).status_code == 303
+    for _ in range(3):
+        refused = await hm.submit(f"/backoffice/offers/{offer}/approve", {})
+        assert refused.status_code == 403 and "approve offers" in refused.text
+    [entry] = await fetch("SELECT actor, subject, ip, detail FROM audit_entries "
+                          "WHERE action = 'staff.permission_denied'")
+    assert entry["actor"] == "hm@test.local" and entry["ip"] == "203.0.113.9"
+    assert entry["subject"] == f"/backoffice/offers/{offer}/approve"
+    assert '"reason": "Only recruiters and admins approve offers."' in entry["detail"]
+    await hm.client.aclose()
+    await rita.client.aclose()
