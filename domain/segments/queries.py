@@ -116,7 +116,7 @@ def _saved_sql(with_cursor: bool) -> str:
     audience is not built (yet), one row with NULL person columns when it is empty."""
     cursor = " AND m.person < $3" if with_cursor else ""
     return (
-        "WITH a AS (SELECT id, member_count, refreshed_at FROM segment_audiences "  # noqa: S608 (constant fragments)
+        "WITH a AS (SELECT id, member_count, refreshed_at FROM segment_audiences "  # noqa: S608 (constant fragments)  # nosec B608
         "WHERE key = $1 AND built_at IS NOT NULL AND problem = '') "
         "SELECT a.member_count, a.refreshed_at, page.* FROM a LEFT JOIN LATERAL ("
         f"{_SELECT_ROW}{MEMBERS_FROM} WHERE m.audience = a.id{cursor} "
