@@ -19,7 +19,7 @@ from domain.bootstrap import ensure_reference_data
 from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS
 from domain.db import connection, transaction
-from domain.demo import data, jobs_writer
+from domain.demo import data, jobs_writer, talent
 from domain.demo import events as demo_events
 from domain.demo import jobs as demo_jobs
 from domain.demo.jobs_data import JOBS
@@ -55,6 +55,11 @@ class SeedSummary:
     requisitions: int = 0
     applications: int = 0
     staff_emails: list[str] = field(default_factory=list)
+    profiles: int = 0
+    tags: int = 0
+    silver_medalists: int = 0
+    pools: int = 0
+    segments: int = 0
 
 
 async def seed_demo(
@@ -90,12 +95,17 @@ async def seed_demo(
         # Scores now, so segments on engagement work from the first page view (the worker
         # would otherwise fill them within five minutes).
         await scoring.refresh(person_ids, now=now)
+        # Profiles, tags, silver medalists, pools and saved segments; after the scores,
+        # which segments on engagement read (profiles and pools do not change scores).
+        written = await talent.write(conn, seed=seed, now=now, people=talent.people_of(
+            plan.people, plan.memberships, {c.id: c.slug for c in communities}, person_ids))
         return SeedSummary(
             True, len(plan.people), len(plan.memberships),
             len(plan.consents) + len(jobs.applications),
-            len(plan.events) + jobs_writer.timeline_count(jobs),
+            len(plan.events) + jobs_writer.timeline_count(jobs) + written.events,
             len(plan.emails), len(hosted.events), len(hosted.registrations), len(jobs.jobs),
             len(jobs.applications), await _staff_present(conn),
+            **await talent.counts(conn, SOURCE),
         )
 
 
@@ -119,7 +129,8 @@ async def _existing_summary(conn: Any) -> SeedSummary:
         "AS applications",
         SOURCE, demo_events.HOST, [job.slug for job in JOBS],
     )
-    return SeedSummary(False, **dict(row), staff_emails=await _staff_present(conn))
+    return SeedSummary(False, **dict(row), staff_emails=await _staff_present(conn),
+                       **await talent.counts(conn, SOURCE))
 
 
 async def _staff_present(conn: Any) -> list[str]:

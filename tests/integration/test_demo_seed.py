@@ -7,6 +7,7 @@ and dropped afterwards; the Piccolo engine is pointed at it for the duration.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import time
@@ -35,7 +36,8 @@ TABLES = ("people", "community_memberships", "consent_records", "engagement_even
           "outbound_emails", "staff_users", "talent_communities", "consent_texts", "events",
           "event_hosts", "event_registrations", "requisitions", "requisition_stages",
           "requisition_members", "applications", "stage_transitions",
-          "eeo_self_identifications")
+          "eeo_self_identifications", "profiles", "person_tags", "talent_pools",
+          "pool_members", "segments")
 
 
 class FixedClock:
@@ -217,10 +219,9 @@ async def test_engagement_happens_within_each_persons_life(seeded):
     assert outside == 0
     types = {row["type"] for row in await fetch("SELECT DISTINCT type FROM engagement_events")}
     # Every type the demo uses has a timeline label; demo data has no uploaded files
-    # nor interviews, nor offers, nor silver medalists.
+    # nor interviews, nor offers.
     not_in_demo = {"cv_uploaded", "interview_scheduled", "interview_cancelled",
-                   "offer_sent", "offer_accepted", "offer_declined", "silver_medalist",
-                   "pool_added"}
+                   "offer_sent", "offer_accepted", "offer_declined"}
     assert types == set(LABELS) - not_in_demo
     per_person = [row["n"] for row in await fetch(
         "SELECT count(e.id) AS n FROM people p "
@@ -497,7 +498,8 @@ async def test_pipeline_actions_are_audited_and_on_the_timelines(seeded):
     transitions = await fetchval("SELECT count(*) FROM stage_transitions")
     applications = await fetchval("SELECT count(*) FROM applications")
     actions = await fetchval("SELECT count(*) FROM audit_entries "
-                             "WHERE action LIKE 'application.%'")
+                             "WHERE action LIKE 'application.%' "
+                             "AND action <> 'application.silver_medalist'")
     assert actions == transitions - applications  # applying is not a staff action
     unaudited = await fetchval(
         "SELECT count(*) FROM stage_transitions t WHERE t.kind <> 'applied' AND NOT EXISTS "
@@ -576,11 +578,27 @@ async def _jobs_fingerprint() -> list[tuple]:
     return [tuple(row.values()) for row in rows]
 
 
+async def _talent_fingerprint() -> list[tuple]:
+    rows = await fetch(
+        "SELECT 'profile', p.email, pr.headline || pr.country || pr.city || pr.seniority "
+        " || array_to_string(pr.skills, ',') || array_to_string(pr.work_modes, ',') "
+        " || pr.updated_at::text FROM profiles pr JOIN people p ON p.id = pr.person "
+        "UNION ALL SELECT 'tag', p.email, t.tag || t.added_at::text FROM person_tags t "
+        " JOIN people p ON p.id = t.person "
+        "UNION ALL SELECT 'pool', p.email, tp.name || m.stage FROM pool_members m "
+        " JOIN talent_pools tp ON tp.id = m.pool JOIN people p ON p.id = m.person "
+        "UNION ALL SELECT 'silver', p.email, r.slug FROM applications a "
+        " JOIN people p ON p.id = a.person JOIN requisitions r ON r.id = a.requisition "
+        " WHERE a.silver_medalist ORDER BY 1, 2, 3")
+    return [tuple(row.values()) for row in rows]
+
+
 async def test_a_failed_seed_leaves_nothing_and_the_same_seed_gives_the_same_people(seeded):
     summary, _ = seeded
     expected = await _people_fingerprint()
     expected_events = await _events_fingerprint()
     expected_jobs = await _jobs_fingerprint()
+    expected_talent = await _talent_fingerprint()
     async with fresh_database():
         with pytest.raises(Invalid):
             await seed_demo(clock=CLOCK, staff_password="too-short")
@@ -589,6 +607,7 @@ async def test_a_failed_seed_leaves_nothing_and_the_same_seed_gives_the_same_peo
         assert await _people_fingerprint() == expected
         assert await _events_fingerprint() == expected_events
         assert await _jobs_fingerprint() == expected_jobs
+        assert await _talent_fingerprint() == expected_talent
     assert vars(again) == vars(summary)
 
 
@@ -600,3 +619,125 @@ async def test_demo_people_have_engagement_scores_in_every_band(seeded):
     assert sum(bands.values()) == await fetchval(
         "SELECT count(DISTINCT person) FROM engagement_events WHERE type = ANY($1::varchar[])",
         list(__import__("domain.engagement.scoring", fromlist=["WEIGHTS"]).WEIGHTS))
+
+
+async def test_most_people_have_a_valid_profile_with_taxonomy_skills(seeded):
+    from domain.profiles import rules
+
+    summary, _ = seeded
+    rows = await fetch("SELECT pr.*, p.updated_at AS person_updated FROM profiles pr "
+                       "JOIN people p ON p.id = pr.person")
+    assert len(rows) == summary.profiles
+    assert 0.85 * summary.people <= len(rows) <= 0.95 * summary.people
+    taxonomy = {row["slug"] for row in await fetch("SELECT slug FROM skills")}
+    zones = set(rules.time_zones())
+    for row in rows:
+        assert 3 <= len(row["skills"]) <= 10 and set(row["skills"]) <= taxonomy, row
+        assert len(set(row["skills"])) == len(row["skills"]) and not row["unmatched_skills"]
+        assert row["job_function"] in dict(rules.JOB_FUNCTIONS), row
+        assert row["seniority"] in dict(rules.SENIORITIES), row
+        assert row["country"] in rules.COUNTRIES and row["time_zone"] in zones, row
+        assert row["city"] and (" at " in row["headline"]
+                                or row["headline"].startswith("Freelance ")), row
+        assert row["work_modes"] and set(row["work_modes"]) <= set(dict(rules.WORK_MODES))
+        assert row["open_to_opportunities"] in {"", *dict(rules.OPEN_STATUSES)}, row
+        assert (row["open_status_at"] is None) == (row["open_to_opportunities"] == "")
+        assert row["updated_at"] == row["person_updated"] and row["links"] in ("[]", [])
+    # Skills follow the communities: engineers list languages, designers Figma.
+    common = {row["s"] for row in await fetch(
+        "SELECT s, count(*) FROM profiles, unnest(skills) s GROUP BY s "
+        "ORDER BY count(*) DESC LIMIT 10")}
+    assert {"python", "figma", "sql"} <= common
+    mismatched = await fetchval(
+        "SELECT count(*) FROM profiles pr JOIN community_memberships m ON m.person = pr.person "
+        "JOIN talent_communities c ON c.id = m.community WHERE c.slug = 'design' "
+        "AND pr.job_function = 'design' AND NOT pr.skills && ARRAY(SELECT slug FROM skills "
+        "WHERE category = 'design')::varchar[]")
+    assert mismatched == 0
+    assert len({row["country"] for row in rows}) >= 8
+    # The service's own guard accepts every demo profile.
+    from domain.profiles.service import ProfileUpdate, _guard
+
+    for row in rows[:200]:
+        _guard(ProfileUpdate(full_name="x", country=row["country"], time_zone=row["time_zone"],
+                             job_function=row["job_function"], seniority=row["seniority"],
+                             work_modes=tuple(row["work_modes"]),
+                             open_to_opportunities=row["open_to_opportunities"]))
+
+
+async def test_some_people_are_tagged_by_the_recruiter(seeded):
+    summary, _ = seeded
+    rows = await fetch("SELECT t.*, p.created_at AS person_created FROM person_tags t "
+                       "JOIN people p ON p.id = t.person")
+    assert len(rows) == summary.tags
+    tagged = {row["person"] for row in rows}
+    assert 0.08 * summary.people <= len(tagged) <= 0.12 * summary.people
+    assert {row["tag"] for row in rows} == {"Relocating", "Referred by staff",
+                                            "Conference 2026", "Returner",
+                                            "Strong communicator"}
+    assert all(row["added_by"] == "recruiter@demo.local"
+               and row["person_created"] < row["added_at"] < NOW for row in rows)
+
+
+async def test_late_rejections_make_silver_medalists_in_their_pools(seeded):
+    summary, _ = seeded
+    rows = await fetch(
+        "SELECT a.id, a.person, a.status, s.kind, s.late_stage, r.job_function, "
+        "EXISTS (SELECT 1 FROM engagement_events g WHERE g.person = a.person "
+        " AND g.type = 'silver_medalist' AND g.occurred_at = a.decided_at) AS on_timeline, "
+        "EXISTS (SELECT 1 FROM audit_entries e WHERE e.subject = 'application:' || a.id "
+        " AND e.action = 'application.silver_medalist') AS audited, "
+        "EXISTS (SELECT 1 FROM pool_members m JOIN talent_pools tp ON tp.id = m.pool "
+        " WHERE m.person = a.person AND tp.auto_key = 'silver:' || r.job_function "
+        " AND m.stage = 'interested') AS pooled "
+        "FROM applications a JOIN requisitions r ON r.id = a.requisition "
+        "JOIN stage_transitions t ON t.application = a.id AND t.kind = 'rejected' "
+        "JOIN requisition_stages s ON s.id = t.from_stage WHERE a.silver_medalist")
+    assert len(rows) == summary.silver_medalists >= 5
+    assert all(row["status"] == "rejected" and row["kind"] in ("interview", "offer")
+               and row["on_timeline"] and row["audited"] and row["pooled"] for row in rows)
+    late = await fetchval(
+        "SELECT count(*) FROM applications a JOIN stage_transitions t ON t.application = a.id "
+        "AND t.kind = 'rejected' JOIN requisition_stages s ON s.id = t.from_stage "
+        "WHERE s.late_stage")
+    assert sum(row["late_stage"] for row in rows) == late
+
+
+async def test_pools_have_people_across_their_stages(seeded):
+    summary, _ = seeded
+    pools = {row["name"]: row for row in await fetch(
+        "SELECT tp.name, tp.kind, tp.visibility, s.email AS owner, tp.segment, "
+        "(SELECT jsonb_object_agg(stage, n) FROM (SELECT stage, count(*) AS n "
+        " FROM pool_members m WHERE m.pool = tp.id GROUP BY stage) x) AS stages "
+        "FROM talent_pools tp LEFT JOIN staff_users s ON s.id = tp.owner")}
+    assert len(pools) == summary.pools >= 4
+    backend = pools["Backend engineers — 2027 pipeline"]
+    stages = json.loads(backend["stages"])
+    assert (backend["kind"], backend["visibility"]) == ("static", "shared")
+    assert len(stages) >= 3 and 30 <= sum(stages.values()) <= 40
+    design = pools["Design leads"]
+    assert (design["visibility"], design["owner"]) == ("private", "recruiter@demo.local")
+    assert 8 <= sum(json.loads(design["stages"]).values()) <= 12
+    assert pools["Engaged Python engineers"]["kind"] == "dynamic"
+    assert any(name.startswith("Silver medalists — ") for name in pools)
+    # The members of the backend pool are backend-minded engineers.
+    assert await fetchval(
+        "SELECT count(*) FROM pool_members m JOIN talent_pools tp ON tp.id = m.pool "
+        "JOIN profiles pr ON pr.person = m.person WHERE tp.name = $1 "
+        "AND pr.job_function <> 'engineering'", "Backend engineers — 2027 pipeline") == 0
+
+
+async def test_saved_segments_each_match_demo_people(seeded):
+    from domain.segments import queries
+
+    summary, _ = seeded
+    rows = await fetch("SELECT s.name, s.definition, s.visibility, u.email FROM segments s "
+                       "JOIN staff_users u ON u.id = s.owner ORDER BY s.name")
+    assert len(rows) == summary.segments >= 4
+    for row in rows:
+        definition = json.loads(row["definition"])
+        live = await queries.count(definition, now=NOW)
+        assert 1 <= live < summary.people, row["name"]
+        # Built during the seed: the list shows the same count before the worker runs.
+        assert await queries.saved_count(definition, now=NOW) == live, row["name"]
+        assert row["email"] == "recruiter@demo.local"
