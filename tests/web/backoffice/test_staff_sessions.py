@@ -134,6 +134,11 @@ async def test_sign_in_issues_a_new_session_id(app, browsers):
     assert cookie(browser) != before
     assert [key.decode() for key in await app.state.redis.keys(KEYS)] == \
         [f"talentloop:sessions:staff:{cookie(browser)}"]
+    replay = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                               base_url="http://testserver", cookies={"tl_staff": before})
+    assert signed_out(await replay.get("/backoffice/candidates"))  # the old id is worthless
+    await replay.aclose()
+    assert (await browser.get("/backoffice/candidates")).status_code == 200
 
 
 async def test_the_idle_timeout_is_thirty_minutes_from_the_last_request(app, browsers):
