@@ -4,7 +4,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from domain.accounts.tables import StaffUser
+from domain.accounts.tables import SsoSettings, StaffIdentity, StaffUser
 from domain.audit.tables import AuditEntry
 from domain.bulk.tables import BulkAction
 from domain.communities.tables import CommunityMembership, TalentCommunity
@@ -16,6 +16,12 @@ from domain.events.tables import Event, EventHost, EventMessage, Registration
 from domain.hiring_emails.tables import HiringEmailTemplate
 from domain.identity.tables import CandidateLogin, SocialIdentity
 from domain.imports.tables import PeopleImport
+from domain.integrations.tables import (
+    ApiToken,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from domain.interviews.tables import (
     AvailabilityRequest,
     Interview,
@@ -107,6 +113,12 @@ TABLES = [
     SegmentAudience,
     SegmentAudienceMember,
     SegmentDirtyPerson,
+    StaffIdentity,
+    SsoSettings,
+    ApiToken,
+    WebhookSubscription,
+    WebhookEvent,
+    WebhookDelivery,
     PeopleImport,
     BulkAction,
 ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
-from domain.accounts.tables import StaffUser
+from domain.accounts.tables import SsoSettings, StaffIdentity, StaffUser
 from domain.audit.tables import AuditEntry
 from domain.bulk.tables import BulkAction
 from domain.communities.tables import CommunityMembership, TalentCommunity
@@ -29,6 +29,12 @@ from domain.events.tables import Event, EventHost, EventMessage, Registration
 from domain.hiring_emails.tables import HiringEmailTemplate
 from domain.identity.tables import CandidateLogin, SocialIdentity
 from domain.imports.tables import PeopleImport
+from domain.integrations.tables import (
+    ApiToken,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from domain.interviews.tables import (
     AvailabilityRequest,
     Interview,
@@ -341,7 +347,34 @@ REGISTRY: tuple[Rules, ...] = (
         "id": KEY, **_same("staff account data, not about candidates", "email", "full_name",
                            "password_hash", "roles", "is_active", "created_at",
                            "last_login_at", "session_epoch", "disabled_at", "invited_by",
-                           "invited_at")}),
+                           "invited_at", "totp_secret", "totp_enabled_at",
+                           "totp_last_step")}),
+    Rules(StaffIdentity, None, (), {
+        "id": KEY, **_same("a staff account's single sign-on identity (staff data)", "staff",
+                           "issuer", "subject", "email_at_link", "created_at",
+                           "last_login_at")}),
+    Rules(SsoSettings, None, (), {
+        "id": KEY, **_same("configuration", "local_login_enabled", "jit_provisioning",
+                           "default_role", "allowed_domains", "groups_claim", "group_roles",
+                           "mfa_required_roles", "updated_by", "updated_at")}),
+    Rules(ApiToken, None, (), {
+        "id": KEY, **_same("integration credentials (a hash), not about candidates", "name",
+                           "token_hash", "prefix", "scopes", "rate_limit_per_minute",
+                           "created_by", "created_at", "expires_at", "last_used_at",
+                           "revoked_at")}),
+    Rules(WebhookSubscription, None, (), {
+        "id": KEY, **_same("integration configuration", "url", "description", "event_types",
+                           "secret", "owner", "active", "allow_private_network",
+                           "consecutive_failures", "disabled_at", "disabled_reason",
+                           "created_at", "updated_at")}),
+    Rules(WebhookEvent, "person", ("payload",), {
+        "id": KEY, "person": OWNER, **_same("what happened and when (no personal data)",
+                                            "event_id", "type", "occurred_at")}),
+    Rules(WebhookDelivery, None, (), {
+        "id": KEY, **_same("delivery log: ids, codes and times", "subscription", "event",
+                           "status", "attempts", "next_attempt_at", "last_attempt_at",
+                           "last_status_code", "last_error", "response_ms", "delivered_at",
+                           "created_at")}),
     Rules(AuditEntry, None, (), {
         "id": KEY, **_same("security log of staff actions, kept under legitimate interest; "
                            "refers to people by id only", "occurred_at", "actor", "action",

@@ -4,6 +4,7 @@ import hashlib
 import json
 import secrets
 import stat
+import uuid
 import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -142,6 +143,9 @@ async def _crm_lists(pid: int, marker: str, now: datetime) -> None:
         "ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING id", now)
     await execute("INSERT INTO segment_audience_members (audience, person) VALUES ($1, $2)",
                   audience, pid)
+    await execute("INSERT INTO webhook_events (event_id, type, person, payload, occurred_at) "
+                  "VALUES ($1, 'person.created', $2, $3::jsonb, $4)", str(uuid.uuid4()), pid,
+                  json.dumps({"person": {"id": pid, "marker": marker}}), now)
     twin = await fetchval("INSERT INTO people (email, full_name, source, merged_into, "
                           "created_at, updated_at) VALUES ($1, 'Twin', 'test', $2, $3, $3) "
                           "RETURNING id", f"twin-{secrets.token_hex(4)}@example.com", pid, now)

@@ -1,0 +1,1 @@
+"""Integrations: API tokens for the REST API and signed outgoing webhooks."""
