@@ -28,6 +28,10 @@ class Permission(StrEnum):
     CANDIDATES_EXPORT = "crm:candidates:export"
     # The skills taxonomy: add, rename and merge skills, review unmatched free text.
     SKILLS_MANAGE = "admin:skills:manage"
+    # API tokens and webhook subscriptions (what leaves the system, and who may call in).
+    INTEGRATIONS_MANAGE = "admin:integrations:manage"
+    # Single sign-on policy: local login on/off, provisioning, role mapping, required MFA.
+    SSO_MANAGE = "admin:sso:manage"
 
 
 class Role(StrEnum):
