@@ -38,6 +38,10 @@ def _json(raw: str) -> Any:
     except json.JSONDecodeError as exc:
         message = f"The definition is not valid JSON (line {exc.lineno}, column {exc.colno})."
         raise Invalid(message, {"definition": message}) from None
+    except (ValueError, RecursionError):
+        # an integer of thousands of digits, or arrays nested thousands deep
+        message = "The definition is not valid JSON (a number is too long or it nests too deep)."
+        raise Invalid(message, {"definition": message}) from None
 
 
 @get("/segments", name="backoffice.segments.index", guards=CAN_WORK, include_in_schema=False)
