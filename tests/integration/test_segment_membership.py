@@ -231,3 +231,19 @@ async def test_a_live_count_over_its_budget_becomes_the_planners_estimate(world)
     preview = await queries.preview({"match": "all", "conditions": [
         {"field": "country", "op": "in", "value": ["DE"]}]}, now=NOW)
     assert preview.exact  # a small population counts well within the budget
+
+
+async def test_a_rescore_marks_only_people_whose_score_changed(world):
+    from domain.engagement import scoring
+
+    await scoring.refresh_all(now=NOW)
+    await fetch("TRUNCATE segment_dirty_people")
+    await scoring.refresh_all(now=NOW)  # same moment: every row rewritten, none changed
+    assert await fetchval("SELECT count(*) FROM segment_dirty_people") == 0
+    person = await fetchval("SELECT min(id) FROM people")
+    await fetch("INSERT INTO engagement_events (person, type, occurred_at, source, payload) "
+                "VALUES ($1, 'event_attended', $2, 'test', '{}')", person, NOW)
+    await fetch("TRUNCATE segment_dirty_people")
+    await scoring.refresh_all(now=NOW)
+    assert {r["person"] for r in await fetch("SELECT person FROM segment_dirty_people")} == {
+        person}
