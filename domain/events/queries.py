@@ -7,6 +7,7 @@ from datetime import datetime
 
 from domain.db import fetch
 from domain.errors import NotFound
+from domain.keyset import older_than, split_page
 
 _EVENT_COLUMNS = ("id, slug, title, description, kind, starts_at, ends_at, time_zone, venue, "
                   "join_url, capacity, taken, registration_deadline, status, offer_hours, "
@@ -123,3 +124,29 @@ async def upcoming_for_community(community_id: int, now: datetime, limit: int = 
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE status = 'published' AND ends_at > $1 "  # noqa: S608 constant columns  # nosec B608
         "AND $2 = ANY(communities) ORDER BY starts_at, id LIMIT $3", now, community_id, limit)
     return [_decoded(row) for row in rows]
+
+
+# --- The REST API's read models (api/events.py) ------------------------------------------
+
+async def api_events(*, status: str = "", limit: int = 500) -> list[dict]:
+    return await fetch(
+        "SELECT id, slug, title, kind, starts_at, ends_at, time_zone, venue, capacity, taken, "
+        "registration_deadline, status, created_at FROM events WHERE ($1 = '' OR status = $1) "
+        "ORDER BY starts_at DESC, id DESC LIMIT $2", status, limit)
+
+
+async def api_registrations(event_id: int, *, status: str = "", cursor: str | None = None,
+                            limit: int = 50) -> tuple[list[dict], str | None]:
+    """An event's registrations, newest first, keyset-paginated (answers left out)."""
+    args: list = [event_id, status]
+    where = ["r.event = $1", "($2 = '' OR r.status = $2)"]
+    after = older_than(cursor, args, "r.created_at", "r.id")
+    if after:
+        where.append(after)
+    args.append(limit + 1)
+    rows = await fetch(
+        "SELECT r.id, r.person, p.email, p.full_name, r.status, r.source, r.created_at, "  # noqa: S608  # nosec B608 # constant fragments, $n values
+        "r.checked_in_at, r.cancelled_at FROM event_registrations r "
+        f"JOIN people p ON p.id = r.person WHERE {' AND '.join(where)} "
+        f"ORDER BY r.created_at DESC, r.id DESC LIMIT ${len(args)}", *args)
+    return split_page(rows, limit, "created_at")

@@ -11,7 +11,7 @@ from domain.db import fetch
 from domain.dedupe import queries as dedupe_queries
 from domain.engagement.rules import label
 from domain.errors import NotFound
-from domain.keyset import decode_cursor, encode_cursor
+from domain.keyset import decode_cursor, encode_cursor, split_page
 from domain.profiles import queries as profiles
 
 PAGE_SIZE = 50
@@ -207,3 +207,47 @@ async def _email_items(person_id: int, limit: int) -> list[dict]:
         }
         for row in rows
     ]
+
+
+# --- The REST API's read models (api/people.py) ------------------------------------------
+
+_API_PERSON = ("SELECT p.id, p.email, p.full_name, p.phone, p.linkedin, p.source, "
+               "p.created_at, p.updated_at FROM people p")
+
+
+async def api_people(*, q: str = "", email: str = "", updated_since=None,
+                     cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    """Every live person (not merged away, not erased), newest first, keyset-paginated."""
+    where, args = _filters(q, "", cursor)
+    if email:
+        args.append(email.strip().lower())
+        where.append(f"p.email = ${len(args)}")
+    if updated_since is not None:
+        args.append(updated_since)
+        where.append(f"p.updated_at >= ${len(args)}")
+    args.append(limit + 1)
+    rows = await fetch(
+        f"{_API_PERSON} WHERE {' AND '.join(where)} "  # nosec B608 # constant fragments, $n values
+        f"ORDER BY p.created_at DESC, p.id DESC LIMIT ${len(args)}", *args)
+    page, next_cursor = split_page(rows, limit, "created_at")
+    return Page(page, next_cursor)
+
+
+async def api_person(person_id: int) -> dict:
+    """One live person with communities, consent state per purpose and scope (never the
+    ledger's IP or user agent) and profile; never EEO self-identification."""
+    rows = await fetch(
+        f"{_API_PERSON} WHERE p.id = $1 AND p.merged_into IS NULL "  # nosec B608 # a constant select
+        "AND p.email NOT LIKE 'erased-%@invalid'", person_id)
+    if not rows:
+        raise NotFound("There is no person with this id.")
+    return {**rows[0], "communities": await _memberships(person_id),
+            "consents": await api_consents(person_id),
+            "profile": await profiles.profile_summary(person_id)}
+
+
+async def api_consents(person_id: int) -> list[dict]:
+    return [{"purpose": entry["purpose"], "scope": entry["scope"], "state": entry["action"],
+             "occurred_at": entry["occurred_at"], "text_version": entry["text_version"] or "",
+             "method": entry["method"]}
+            for entry in current_states(await consent.ledger(person_id))]

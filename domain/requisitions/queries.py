@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from domain.db import fetch
+from domain.errors import NotFound
 
 # The list's filter: "active" (draft, open, on hold) or one status.
 LIST_FILTERS = {"active": "Active", "draft": "Draft", "open": "Open", "on_hold": "On hold",
@@ -71,3 +72,26 @@ async def team(requisition_id: int) -> list[dict]:
 async def template_choices() -> list[tuple[str, str]]:
     rows = await fetch("SELECT id, name FROM stage_templates ORDER BY name")
     return [(str(row["id"]), row["name"]) for row in rows]
+
+
+# --- The REST API's read models (api/requisitions.py) ------------------------------------
+
+_API_REQUISITION = ("SELECT id, slug, title, team, locations, remote_policy, employment_type, "
+                    "seniority, job_function, status, openings, filled, opened_at, closed_at, "
+                    "created_at, updated_at FROM requisitions")
+
+
+async def api_requisitions(*, status: str = "", limit: int = 500) -> list[dict]:
+    return await fetch(
+        f"{_API_REQUISITION} WHERE ($1 = '' OR status = $1) "  # nosec B608 # a constant select
+        "ORDER BY created_at DESC, id DESC LIMIT $2", status, limit)
+
+
+async def api_requisition(requisition_id: int) -> dict:
+    rows = await fetch(f"{_API_REQUISITION} WHERE id = $1",  # nosec B608 # a constant select
+                       requisition_id)
+    if not rows:
+        raise NotFound("There is no requisition with this id.")
+    stage_rows = await fetch("SELECT id, position, name, kind FROM requisition_stages "
+                             "WHERE requisition = $1 ORDER BY position", requisition_id)
+    return {**rows[0], "stages": stage_rows}
