@@ -58,6 +58,12 @@ class Settings:
     portal_github_authorize_url: str = "https://github.com/login/oauth/authorize"
     # An endpoint, not a credential: S105 only sees "token" in the name.
     portal_github_token_url: str = "https://github.com/login/oauth/access_token"  # noqa: S105
+    # Staff single sign-on with an OIDC provider (off unless configured; policy in the
+    # back office's SSO settings page).
+    staff_oidc_issuer: str = ""
+    staff_oidc_client_id: str = ""
+    staff_oidc_client_secret: str = field(default="", repr=False)
+    staff_oidc_name: str = "Single sign-on"
     missing: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -73,6 +79,10 @@ class Settings:
         if self.portal_github_client_id:
             providers.append(("github", "GitHub"))
         return tuple(providers)
+
+    @property
+    def staff_sso_configured(self) -> bool:
+        return bool(self.staff_oidc_issuer)
 
     def require_database_url(self) -> str:
         if not self.database_url:
@@ -156,6 +166,16 @@ def _social(env: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def _staff_sso(env: Mapping[str, str]) -> dict[str, str]:
+    _together(env, "STAFF_OIDC_ISSUER", "STAFF_OIDC_CLIENT_ID", "STAFF_OIDC_CLIENT_SECRET")
+    return {
+        "staff_oidc_issuer": _provider_url(env, "STAFF_OIDC_ISSUER"),
+        "staff_oidc_client_id": env.get("STAFF_OIDC_CLIENT_ID", ""),
+        "staff_oidc_client_secret": env.get("STAFF_OIDC_CLIENT_SECRET", ""),
+        "staff_oidc_name": env.get("STAFF_OIDC_NAME") or Settings.staff_oidc_name,
+    }
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -214,6 +234,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         eeo_min_group=max(1, _int(env, "EEO_MIN_GROUP", 10)),
         missing=missing,
         **_social(env),
+        **_staff_sso(env),
     )
 
 

@@ -30,13 +30,14 @@ from workers.tasks import (
     pool_snapshots,
     privacy,
     segment_membership,
+    webhooks,
 )
 
 # Each task module lists its TASKS and CRON_JOBS; a test checks names against these.
 TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance,
                 event_integrity, compliance, interview_reminders, offer_expiry,
                 engagement_scoring, pool_snapshots, imports, bulk_actions,
-                segment_membership]
+                segment_membership, webhooks]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5

@@ -14,6 +14,7 @@ from domain.consent.rules import (
 )
 from domain.db import execute, fetch
 from domain.errors import NotFound
+from domain.integrations import webhooks
 from domain.privacy import suppression
 
 
@@ -57,6 +58,9 @@ async def record(
         (ip or "")[:64] or None,
         (user_agent or "")[:400] or None,
     )
+    await webhooks.emit("consent.changed", {"person_id": person_id, "purpose": purpose,
+                                            "scope": scope, "action": action,
+                                            "method": method}, person=person_id, now=at)
 
 
 async def ledger(person_id: int) -> list[dict]:

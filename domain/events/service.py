@@ -15,6 +15,7 @@ from domain.errors import Conflict, Invalid, NotFound
 from domain.events import calendar, history, news, queries, rules
 from domain.events.news import NewsOptIn
 from domain.events.queries import event_by_slug
+from domain.integrations import webhooks
 from domain.mail import service as mail
 from domain.people import service as people
 from domain.ports import Clock, TaskQueue
@@ -46,7 +47,12 @@ async def register(event_slug: str, person_id: int, *, clock: Clock, queue: Task
             source, now)
         if not rows:
             return await _existing(event, person_id, now, queue)
-        return await _seat_or_waitlist(event, rows[0], now, queue)
+        registration = await _seat_or_waitlist(event, rows[0], now, queue)
+        await webhooks.emit("registration.created", {
+            "registration_id": registration["id"], "event_id": event["id"],
+            "person_id": person_id, "status": registration["status"]},
+            person=person_id, now=now, queue=queue)
+        return registration
 
 
 async def register_guest(event_slug: str, *, email: str, full_name: str, clock: Clock,

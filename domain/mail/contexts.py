@@ -16,6 +16,7 @@ from domain.events import emails as events_emails
 from domain.events import messaging as events_messaging
 from domain.hiring_emails import emails as hiring_emails
 from domain.identity import emails as identity_emails
+from domain.integrations import webhook_admin
 from domain.interviews import availability as interview_availability
 from domain.interviews import emails as interview_emails
 from domain.interviews import reminders as interview_reminders
@@ -43,6 +44,7 @@ BUILDERS: dict[str, ContextBuilder] = {
     **pipeline_emails.EMAIL_CONTEXTS,
     **preferences_emails.EMAIL_CONTEXTS,
     **privacy_emails.EMAIL_CONTEXTS,
+    **webhook_admin.EMAIL_CONTEXTS,
 }
 
 

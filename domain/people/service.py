@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.db import fetch
+from domain.integrations import webhooks
 
 
 async def find_or_create(*, email: str, full_name: str, source: str, now: datetime) -> dict:
@@ -30,6 +31,9 @@ async def find_or_create(*, email: str, full_name: str, source: str, now: dateti
         now,
     )
     row = dict(rows[0])
+    if row["created"]:
+        await webhooks.emit("person.created", {"person_id": row["id"], "source": source},
+                            person=row["id"], now=now)
     if row.pop("merged_into") is None:
         return row
     live = await fetch("SELECT id, full_name FROM people WHERE id = $1",

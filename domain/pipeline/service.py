@@ -16,6 +16,7 @@ from domain.db import fetch, transaction
 from domain.dedupe import service as dedupe
 from domain.engagement import service as engagement
 from domain.errors import Conflict, Invalid, NotFound
+from domain.integrations import webhooks
 from domain.mail import service as mail
 from domain.people import service as people
 from domain.pipeline import rules, transitions
@@ -78,6 +79,9 @@ async def apply(request: ApplyRequest, *, clock: Clock, queue: TaskQueue | None)
         application_id = await _insert(requisition, person["id"], request, screening, cv_id,
                                        now)
         await _record_consent(person["id"], requisition["slug"], request, now)
+        await webhooks.emit("application.created", {
+            "application_id": application_id, "requisition_id": requisition["id"],
+            "person_id": person["id"]}, person=person["id"], now=now, queue=queue)
         await engagement.record(person_id=person["id"], type="application_submitted",
                                 occurred_at=now, source=f"requisition:{requisition['id']}",
                                 payload={"requisition": requisition["title"]})

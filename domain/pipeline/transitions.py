@@ -15,6 +15,7 @@ from datetime import datetime
 
 from domain.db import fetch
 from domain.hiring_emails import automation
+from domain.integrations import webhooks
 from domain.ports import TaskQueue
 
 # Transition kind → engagement event type on the person's timeline.
@@ -60,6 +61,7 @@ async def write(rows: list[dict], change: Change, *, notify: bool = True,
     written = await _insert_transitions(rows, change)
     await _insert_audit(rows, change)
     await _insert_timeline(rows, change)
+    await _emit_webhooks(rows, change, queue)
     await automation.after_write(written, kind=change.kind, stage=change.to_stage,
                                  by=change.by, at=change.at,
                                  rejection_reason=change.rejection_reason, notify=notify,
@@ -115,3 +117,18 @@ async def _insert_timeline(rows: list[dict], change: Change) -> None:
         "JOIN requisitions r ON r.id = u.requisition",
         [row["person"] for row in rows], TIMELINE_TYPES[change.kind], change.at,
         json.dumps(payload), [row["requisition"] for row in rows])
+
+
+async def _emit_webhooks(rows: list[dict], change: Change, queue: TaskQueue | None) -> None:
+    """application.stage_changed for every written row (application.hired as well for a
+    hire): one statement per type for the whole set, none when nobody subscribes."""
+    items = [({"application_id": row["id"], "requisition_id": row["requisition"],
+               "person_id": row["person"], "from_stage_id": row["stage"],
+               "to_stage_id": change.to_stage["id"], "to_stage": change.to_stage["name"],
+               "kind": change.kind}, row["person"]) for row in rows]
+    await webhooks.emit_many("application.stage_changed", items, now=change.at, queue=queue)
+    if change.kind == "hired":
+        await webhooks.emit_many("application.hired", [
+            ({key: data[key] for key in ("application_id", "requisition_id", "person_id",
+                                        "to_stage_id")}, person) for data, person in items],
+            now=change.at, queue=queue)

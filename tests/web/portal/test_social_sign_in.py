@@ -14,6 +14,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey
 
+import web_oidc
 from domain.db import fetch
 from portal import oauth
 from tests import oidc_support as support
@@ -227,7 +228,7 @@ async def test_an_expired_id_token_is_refused(user, social_app):
 
 @pytest.mark.parametrize("server", ["silent", "closed"])
 async def test_an_unreachable_provider_gets_a_clear_page(monkeypatch, server):
-    monkeypatch.setattr(oauth, "HTTP_TIMEOUT", 0.3)
+    monkeypatch.setattr(web_oidc, "HTTP_TIMEOUT", 0.3)
     with support.silent_server() as silent:
         url = silent if server == "silent" else "http://127.0.0.1:9"
         async with support.running_app(**support.oidc_settings(url)) as application, \
