@@ -17,6 +17,7 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 from redis.asyncio import Redis
 
+import api
 import backoffice
 import portal
 from domain.db import close_pool, start_pool
@@ -37,8 +38,9 @@ STATIC = ROOT / "static"
 
 # Only routes that cannot carry our cookie may skip CSRF: RFC 8058 one-click
 # unsubscribe (a provider's cookie-less POST to /u/{token}, but not /u/{token}/confirm)
-# and signed inbound webhooks. A test pins this set.
-CSRF_EXEMPT: list[str] = [r"^/u/[^/]+$"]
+# and signed inbound webhooks. A test pins this set. The REST API authenticates with a bearer
+# token in a header and never reads a cookie, so a cross-site form cannot act through it.
+CSRF_EXEMPT: list[str] = [r"^/u/[^/]+$", r"^/api/"]
 
 
 def _configure_templates(settings: Settings):
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             portal.create_router(middleware=[portal_sessions.middleware]),
             backoffice.create_router(middleware=[staff_sessions.middleware]),
+            api.create_router(),
             healthz,
             create_static_files_router(path="/static", directories=[STATIC],
                                        include_in_schema=False),
@@ -103,7 +106,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "portal_sessions": RedisStore(redis, namespace="talentloop:sessions:portal"),
             "staff_sessions": RedisStore(redis, namespace="talentloop:sessions:staff"),
         }),
-        openapi_config=OpenAPIConfig(title="talentloop", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(title="talentloop", version="0.1.0", path="/schema",
+                                     components=api.COMPONENTS),
         exception_handlers=exception_handlers(),
         before_send=[security_headers(https=settings.base_url.startswith("https://")),
                      access_log],

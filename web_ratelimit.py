@@ -60,3 +60,13 @@ async def allow(redis, key: str, *, limit: int, window_seconds: int,
     count, _ = await _uses_in_window(redis, f"talentloop:ratelimit:{key}",
                                      window_seconds=window_seconds, now=clock())
     return count <= limit
+
+
+async def retry_after(redis, key: str, *, limit: int, window_seconds: int,
+                      clock: Clock = time.time) -> int | None:
+    """Like `allow`, but over the limit says in how many seconds the oldest use leaves the
+    window (for a Retry-After header); None while within the limit."""
+    now = clock()
+    count, oldest = await _uses_in_window(redis, f"talentloop:ratelimit:{key}",
+                                          window_seconds=window_seconds, now=now)
+    return None if count <= limit else max(1, math.ceil(oldest + window_seconds - now))

@@ -63,3 +63,9 @@ async def add_hints(person_id: int, *, phone: str, linkedin: str, now: datetime)
         "linkedin = CASE WHEN linkedin = '' THEN $3 ELSE linkedin END, updated_at = $4 "
         "WHERE id = $1 AND ((phone = '' AND $2 <> '') OR (linkedin = '' AND $3 <> ''))",
         person_id, phone, linkedin, now)
+
+
+async def set_phone(person_id: int, phone: str, *, now: datetime) -> None:
+    """Overwrite the phone hint (an authorised integration's correction, unlike add_hints)."""
+    await fetch("UPDATE people SET phone = $2, updated_at = $3 WHERE id = $1 AND phone <> $2",
+                person_id, phone, now)

@@ -21,12 +21,14 @@ async def test_web_template_environment_autoescapes(app):
 
 
 def test_csrf_exemptions_are_exactly_the_declared_set():
-    # Only RFC 8058 one-click unsubscribe and signed webhooks may ever be listed here.
-    assert asgi.CSRF_EXEMPT == [r"^/u/[^/]+$"]
+    # Only RFC 8058 one-click unsubscribe, signed webhooks and the bearer-token REST API
+    # (no cookie is ever read under /api/) may be listed here.
+    assert asgi.CSRF_EXEMPT == [r"^/u/[^/]+$", r"^/api/"]
     exempt = re.compile("|".join(asgi.CSRF_EXEMPT))
-    assert exempt.search("/u/some.token")
+    assert exempt.search("/u/some.token") and exempt.search("/api/v1/people")
     for protected in ("/u/some.token/confirm", "/x/u/some.token", "/preferences/t",
-                      "/account/consent/withdraw"):
+                      "/account/consent/withdraw", "/backoffice/api/v1", "/apiary",
+                      "/backoffice/integrations/tokens"):
         assert not exempt.search(protected), protected
 
 
@@ -39,7 +41,14 @@ async def test_every_post_route_rejects_a_missing_csrf_token(app, browser):
     for path in paths:
         concrete = path.replace("{slug:str}", "engineering").replace("{token:str}", "abc")
         concrete = re.sub(r"\{[a-z_]+:int\}", "1", concrete)
+        if concrete.startswith("/api/"):
+            # Exempt by design (bearer token in a header, never a cookie): without a
+            # token the route is still refused, CSRF token or not (tests/api).
+            response = await browser.submit(concrete, {"x": "1"}, csrf=False)
+            assert response.status_code == 401, f"{path} accepted a POST without a token"
+            continue
         if exempt.search(concrete):
+            assert concrete.startswith("/u/"), f"{path} is exempt from CSRF unexpectedly"
             continue  # the one-click POST: covered in tests/web/portal/test_unsubscribe.py
         response = await browser.submit(concrete, {"x": "1"}, csrf=False)
         assert response.status_code == 403, f"{path} accepted a POST without a CSRF token"

@@ -1,0 +1,87 @@
+"""/api/v1/engagement-events: batches of up to 1,000, idempotent by `external_id`.
+
+INTERIM: engagement_events has no column for an external id, so idempotency is a Redis
+SET NX per external id with a 30-day TTL (a resend within 30 days is a duplicate). The
+durable fix is a unique `external_id` column on engagement_events (a migration); until
+then an id re-sent after 30 days, or after Redis lost its data, is recorded again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, post
+from litestar.params import JSONBody
+
+from api.auth import caller, requires
+from domain.db import fetch, transaction
+from domain.engagement import service as engagement
+from domain.engagement.rules import LABELS
+from domain.errors import Invalid
+
+MAX_BATCH = 1000
+SEEN_TTL_SECONDS = 30 * 24 * 3600
+
+
+class EngagementIn(msgspec.Struct, forbid_unknown_fields=True):
+    external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    person_id: Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
+    type: Annotated[str, msgspec.Meta(max_length=40)]
+    occurred_at: datetime
+    source: Annotated[str, msgspec.Meta(max_length=80)] = ""
+    payload: dict[str, Any] = {}
+
+
+class Batch(msgspec.Struct, forbid_unknown_fields=True):
+    events: Annotated[list[EngagementIn], msgspec.Meta(min_length=1, max_length=MAX_BATCH)]
+
+
+class Ingested(msgspec.Struct):
+    recorded: int
+    duplicates: int
+
+
+async def _check(events: list[EngagementIn]) -> None:
+    errors: dict[str, str] = {}
+    for index, event in enumerate(events):
+        if event.type not in LABELS:
+            errors[f"events[{index}].type"] = "Unknown event type."
+        if event.occurred_at.tzinfo is None:
+            errors[f"events[{index}].occurred_at"] = "Give a time zone (e.g. Z)."
+    ids = sorted({event.person_id for event in events})
+    known = {row["id"] for row in await fetch(
+        "SELECT id FROM people WHERE id = ANY($1::int[]) AND merged_into IS NULL", ids)}
+    for index, event in enumerate(events):
+        if event.person_id not in known:
+            errors[f"events[{index}].person_id"] = "There is no person with this id."
+    if errors:
+        raise Invalid("Nothing was recorded: fix these events and send the batch again.",
+                      dict(list(errors.items())[:100]))
+
+
+@post("/engagement-events", guards=[requires("engagement:write")], status_code=200,
+      summary="Record a batch of engagement events (idempotent by external_id)")
+async def ingest(request: Request, data: JSONBody[Batch]) -> Ingested:
+    await _check(data.events)
+    redis, fresh, claimed = request.app.state.redis, [], []
+    for event in data.events:
+        key = f"talentloop:api:engagement-seen:{event.external_id}"
+        if await redis.set(key, "1", nx=True, ex=SEEN_TTL_SECONDS):
+            claimed.append(key)
+            fresh.append({"person_id": event.person_id, "type": event.type,
+                          "occurred_at": event.occurred_at,
+                          "source": event.source or caller(request).actor,
+                          "payload": event.payload})
+    try:
+        async with transaction():
+            await engagement.record_many(fresh)
+    except BaseException:
+        if claimed:  # not recorded: a retry must not be taken for a duplicate
+            await redis.delete(*claimed)
+        raise
+    return Ingested(recorded=len(fresh), duplicates=len(data.events) - len(fresh))
+
+
+ROUTES = [ingest]
