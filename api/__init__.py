@@ -16,7 +16,8 @@ COMPONENTS = Components(security_schemes={SECURITY_SCHEME: SecurityScheme(
     description="An API token from Back office → Integrations → API tokens (`tl_…`).")})
 _PROBLEM = "application/problem+json"
 RESPONSES = {
-    status: ResponseSpec(Problem, description=text, media_type=_PROBLEM)
+    status: ResponseSpec(Problem, description=text, media_type=_PROBLEM,
+                         generate_examples=False)
     for status, text in ((400, "The request was not valid (see `errors`)"),
                          (401, "Missing, unknown, expired or revoked token"),
                          (403, "The token lacks this route's scope"),
