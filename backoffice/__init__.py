@@ -4,7 +4,6 @@ from litestar import Router
 
 from backoffice.controllers import (
     account,
-    api_tokens,
     applications,
     audit_log,
     auth,
@@ -35,6 +34,7 @@ from backoffice.controllers import (
     segments,
     skills,
     staff,
+    webhooks,
 )
 from backoffice.permissions import denied_handler
 from domain.errors import PermissionDenied
@@ -44,7 +44,7 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                requisition_stages, requisition_team, hiring_setup,
                pipeline, applications, audit_log, reports, requisition_metrics,
                interviews, scorecards, offers, pools, pool_review, bulk, segments, skills,
-               imports, staff, account, invitations, api_tokens]
+               imports, staff, account, invitations, webhooks]
 
 
 def create_router(*, middleware: list) -> Router:

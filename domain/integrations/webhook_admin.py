@@ -112,8 +112,8 @@ async def set_active(subscription_id: int, active: bool, *, actor: Actor,
     now = clock.now()
     async with transaction():
         rows = await fetch(
-            "UPDATE webhook_subscriptions SET active = $2, updated_at = $3, "
-            "disabled_at = CASE WHEN $2 THEN NULL ELSE $3 END, "
+            "UPDATE webhook_subscriptions SET active = $2::boolean, updated_at = $3, "
+            "disabled_at = CASE WHEN $2::boolean THEN NULL ELSE $3::timestamptz END, "
             "disabled_reason = CASE WHEN $2 THEN '' ELSE 'Disabled by an admin.' END, "
             "consecutive_failures = CASE WHEN $2 THEN 0 ELSE consecutive_failures END "
             "WHERE id = $1 AND active <> $2 RETURNING id", subscription_id, active, now)
@@ -138,24 +138,27 @@ async def send_test(subscription_id: int, *, actor: Actor, clock: Clock,
         if not rows:
             raise NotFound("There is no such webhook.")
         await _audit("webhook.test_sent", subscription_id, actor, clock)
-    result = await delivery.deliver_one(int(rows[0]["id"]), clock=clock, queue=queue)
-    return result or {"status": "pending", "status_code": None, "error": "", "elapsed_ms": 0}
+    return await _send_now(int(rows[0]["id"]), clock=clock, queue=queue)
 
 
-async def retry_now(delivery_id: int, *, actor: Actor, clock: Clock,
+async def _send_now(delivery_id: int, *, clock: Clock, queue: TaskQueue | None) -> dict:
+    result = await delivery.deliver_one(delivery_id, clock=clock, queue=queue)
+    return {"delivery_id": delivery_id, **(result or {
+        "status": "pending", "status_code": None, "error": "", "elapsed_ms": 0})}
+
+
+async def retry_now(subscription_id: int, delivery_id: int, *, actor: Actor, clock: Clock,
                     queue: TaskQueue | None) -> dict[str, Any]:
-    """One more attempt now for a failed or given-up delivery."""
+    """One more attempt now for a failed or given-up delivery of this subscription."""
     async with transaction():
         rows = await fetch(
-            "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = $2 "
-            "WHERE id = $1 AND status IN ('failed', 'gave_up') RETURNING subscription",
-            delivery_id, clock.now())
+            "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = $3 "
+            "WHERE id = $1 AND subscription = $2 AND status IN ('failed', 'gave_up') "
+            "RETURNING id", delivery_id, subscription_id, clock.now())
         if not rows:
             raise Conflict("Only a failed or given-up delivery can be retried.")
-        await _audit("webhook.retried", int(rows[0]["subscription"]), actor, clock,
-                     delivery=delivery_id)
-    result = await delivery.deliver_one(delivery_id, clock=clock, queue=queue)
-    return result or {"status": "pending", "status_code": None, "error": "", "elapsed_ms": 0}
+        await _audit("webhook.retried", subscription_id, actor, clock, delivery=delivery_id)
+    return await _send_now(delivery_id, clock=clock, queue=queue)
 
 
 async def email_context(template: str, stored: dict, *, clock: Clock) -> dict:

@@ -51,3 +51,11 @@ async def deliveries(subscription_id: int, *, status: str = "",
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     return DeliveryPage(rows, rows[-1]["id"] if more else None)
+
+
+async def delivery(subscription_id: int, delivery_id: int) -> dict | None:
+    rows = await fetch(
+        "SELECT d.id, d.status, d.attempts, d.last_status_code, d.last_error, d.response_ms, "
+        "e.type FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event "
+        "WHERE d.id = $1 AND d.subscription = $2", delivery_id, subscription_id)
+    return rows[0] if rows else None

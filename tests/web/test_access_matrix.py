@@ -154,8 +154,14 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/staff": (staff(P.STAFF_MANAGE), ("-",)),
     "/backoffice/staff/invite": (staff(P.STAFF_MANAGE), ("-",)),
     "/backoffice/staff/{staff_id:int}": (staff(P.STAFF_MANAGE), ("-", "missing")),
-    "/backoffice/integrations/tokens": (staff(P.INTEGRATIONS_MANAGE), ("-",)),
-    "/backoffice/integrations/tokens/new": (staff(P.INTEGRATIONS_MANAGE), ("-",)),
+    "/backoffice/integrations/webhooks": (staff(P.INTEGRATIONS_MANAGE), ("-",)),
+    "/backoffice/integrations/webhooks/new": (staff(P.INTEGRATIONS_MANAGE), ("-",)),
+    "/backoffice/integrations/webhooks/{subscription_id:int}": (
+        staff(P.INTEGRATIONS_MANAGE), ("missing",)),
+    "/backoffice/integrations/webhooks/{subscription_id:int}/edit": (
+        staff(P.INTEGRATIONS_MANAGE), ("missing",)),
+    "/backoffice/integrations/webhooks/{subscription_id:int}/deliveries": (
+        staff(P.INTEGRATIONS_MANAGE), ("missing",)),
     "/backoffice/account/sessions": (SIGNED_IN_STAFF, ("-",)),
     # An invited colleague's set-your-password link: a bogus one is refused for anyone.
     "/backoffice/invitations/{token:str}": (token(400), ("-",)),
@@ -229,12 +235,9 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
 
 
 def get_routes(app) -> set[str]:
-    # /api/v1 has no sessions or roles: its token scope by route matrix is its own policy
-    # table, held to the same standard in tests/api/test_scope_matrix.py.
     return {route.path for route in app.routes
             for handler in getattr(route, "route_handlers", [])
-            if isinstance(handler, HTTPRouteHandler) and "GET" in handler.http_methods
-            and not route.path.startswith("/api/")}
+            if isinstance(handler, HTTPRouteHandler) and "GET" in handler.http_methods}
 
 
 def expected(principal: str, rule: Rule, owner: str) -> int:
