@@ -4,6 +4,7 @@ from litestar import Router
 
 from backoffice.controllers import (
     account,
+    api_tokens,
     applications,
     audit_log,
     auth,
@@ -44,7 +45,8 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                requisition_stages, requisition_team, hiring_setup,
                pipeline, applications, audit_log, reports, requisition_metrics,
                interviews, scorecards, offers, pools, pool_review, bulk, segments, skills,
-               imports, staff, account, invitations, webhooks]
+               imports, staff, account, invitations, api_tokens,
+               webhooks]
 
 
 def create_router(*, middleware: list) -> Router:
