@@ -238,3 +238,38 @@ class OidcProvider:
             keys = await self._keys.get(refresh=True)
             return validate_id_token(id_token, keys=keys, issuer=self.issuer,
                                      client_id=self._id, nonce=nonce, now=now)
+
+
+FLOW_SECONDS = 600  # time allowed at the provider between start and callback
+
+
+def stored_flow(flow: Flow, **extra: str) -> dict[str, Any]:
+    """What a started sign-in keeps in the browser's server-side session."""
+    return {"state": flow.state, "nonce": flow.nonce, "verifier": flow.verifier,
+            "started": time.time(), **extra}
+
+
+def pending_flow(raw: object, state: str, **expected: str) -> tuple[Flow, dict] | None:
+    """The flow a callback completes: same state (and `expected` entries, e.g. the
+    provider's name), started minutes ago; with the stored dict for the caller's extras."""
+    if not isinstance(raw, dict) or any(raw.get(k) != v for k, v in expected.items()):
+        return None
+    try:
+        flow = Flow(str(raw["state"]), str(raw["nonce"]), str(raw["verifier"]))
+        fresh = 0 <= time.time() - float(raw["started"]) < FLOW_SECONDS
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not fresh or not hmac.compare_digest(flow.state.encode(), state.encode()):
+        return None
+    return flow, raw
+
+
+def callback_refusal(pending: object, code: str, error: str) -> tuple[str, str] | None:
+    """(kind, reason) when the callback itself already says no."""
+    if error:
+        # RFC 6749 4.1.2.1: the provider ended the flow (access_denied: the person said no).
+        # Shown even without state (some providers drop it): an error signs nobody in.
+        return ("denied" if error == "access_denied" else "provider_error"), error[:100]
+    if pending is None:
+        return "state", "no matching sign-in in this session"
+    return None if code else ("code", "callback without a code")

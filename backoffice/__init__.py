@@ -32,12 +32,16 @@ from backoffice.controllers import (
     requisition_team,
     requisitions,
     scorecards,
+    security,
     segments,
     skills,
+    sso,
+    sso_settings,
     staff,
     webhooks,
 )
 from backoffice.permissions import denied_handler
+from backoffice.totp_guard import enrolment_guard
 from domain.errors import PermissionDenied
 
 CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registrations,
@@ -45,11 +49,12 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                requisition_stages, requisition_team, hiring_setup,
                pipeline, applications, audit_log, reports, requisition_metrics,
                interviews, scorecards, offers, pools, pool_review, bulk, segments, skills,
-               imports, staff, account, invitations, api_tokens,
-               webhooks]
+               imports, staff, account, invitations, api_tokens, sso, sso_settings,
+               security, webhooks]
 
 
 def create_router(*, middleware: list) -> Router:
     handlers = [handler for module in CONTROLLERS for handler in module.ROUTES]
     return Router(path="/backoffice", route_handlers=handlers, middleware=middleware,
-                  exception_handlers={PermissionDenied: denied_handler})
+                  exception_handlers={PermissionDenied: denied_handler},
+                  before_request=enrolment_guard)

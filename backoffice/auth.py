@@ -55,9 +55,10 @@ async def current_staff(connection: ASGIConnection) -> Staff | None:
         return cached
     session = connection.scope.get("session") or {}
     staff = await _load(connection, session)
-    if staff is None and (session or session_cookie(connection)):
+    if staff is None and ("staff_id" in session or (not session and session_cookie(connection))):
         # A cookie or session that no longer signs anyone in: drop it for good and let the
-        # sign-in page say that the session ended.
+        # sign-in page say that the session ended. A session without a staff id is a
+        # sign-in in progress (an SSO flow, a pending second factor): left alone.
         connection.scope[SESSION_ENDED] = True  # type: ignore[literal-required]
         connection.clear_session()
     elif staff is not None:
@@ -89,13 +90,14 @@ async def require_staff(connection: ASGIConnection) -> Staff:
     return staff
 
 
-async def start_session(connection: ASGIConnection, staff: Staff) -> None:
+async def start_session(connection: ASGIConnection, staff: Staff, **extra: object) -> None:
     """Replace the session with a fresh one: the id is rotated by the session backend so a
-    session id planted before sign-in (fixation) is worthless afterwards."""
+    session id planted before sign-in (fixation) is worthless afterwards. `extra` keys
+    (e.g. a required TOTP enrolment) go into the new session."""
     session_id = rotate_session_id(connection)
     now = session_now(connection)
     connection.set_session({"staff_id": staff.id, "epoch": staff.session_epoch,
-                            "login_at": now})
+                            "login_at": now, **extra})
     ip, agent = _client(connection)
     await session_index.record(connection.app.state.redis, staff.id, session_id, started=now,
                                now=now, ip=ip, user_agent=agent, epoch=staff.session_epoch)

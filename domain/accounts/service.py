@@ -30,6 +30,8 @@ class Staff:
     roles: tuple[str, ...]
     # The account's session epoch when loaded: a session carrying another one has ended.
     session_epoch: int = 0
+    # A TOTP second factor is enrolled: a password alone only half signs in.
+    totp_enabled: bool = False
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -41,7 +43,7 @@ class Staff:
 
 def _staff(row: dict) -> Staff:
     return Staff(row["id"], row["email"], row["full_name"], tuple(row["roles"] or ()),
-                 int(row.get("session_epoch") or 0))
+                 int(row.get("session_epoch") or 0), bool(row.get("totp_enabled")))
 
 
 async def create_user(
@@ -77,7 +79,8 @@ async def authenticate(*, email: str, password: str, ip: str, clock: Clock) -> S
     except InvalidEmail:
         address = (email or "").strip().lower()[:320]
     rows = await fetch(
-        "SELECT id, email, full_name, roles, password_hash, session_epoch FROM staff_users "
+        "SELECT id, email, full_name, roles, password_hash, session_epoch, "
+        "totp_enabled_at IS NOT NULL AS totp_enabled FROM staff_users "
         "WHERE email = $1 AND is_active",
         address,
     )
@@ -111,12 +114,22 @@ async def _after_login(row: dict, password: str, ip: str, clock: Clock) -> None:
     new_hash = None
     if _hasher.check_needs_rehash(row["password_hash"]):
         new_hash = await asyncio.to_thread(_hasher.hash, password)
-    await fetch(
-        "UPDATE staff_users SET last_login_at = $2, "
-        "password_hash = COALESCE($3, password_hash) WHERE id = $1",
-        row["id"], clock.now(), new_hash,
-    )
-    await audit.record(action="staff.login", at=clock.now(), actor=row["email"], ip=ip)
+    await fetch("UPDATE staff_users SET password_hash = COALESCE($2, password_hash) "
+                "WHERE id = $1", row["id"], new_hash)
+    if row["totp_enabled"]:
+        # Signed in only once the second factor is shown (record_login then).
+        await audit.record(action="staff.login_password_ok", at=clock.now(),
+                           actor=row["email"], ip=ip, detail={"next": "totp"})
+    else:
+        await record_login(row["id"], row["email"], ip=ip, clock=clock, method="password")
+
+
+async def record_login(staff_id: int, email: str, *, ip: str, clock: Clock,
+                       method: str) -> None:
+    await fetch("UPDATE staff_users SET last_login_at = $2 WHERE id = $1", staff_id,
+                clock.now())
+    await audit.record(action="staff.login", at=clock.now(), actor=email, ip=ip,
+                       detail={"method": method})
 
 
 async def get_active(staff_id: int) -> Staff | None:

@@ -8,9 +8,7 @@ so a replayed callback finds nothing to complete.
 
 from __future__ import annotations
 
-import hmac
 import logging
-import time
 from datetime import datetime
 
 from litestar import Request, get, post
@@ -25,12 +23,12 @@ from portal import oauth
 from portal.auth import start_candidate_session
 from portal.controllers.account import safe_next
 from web_common import client_ip, page
+from web_oidc import callback_refusal, pending_flow, stored_flow
 from web_ratelimit import rate_limited
 
 log = logging.getLogger("talentloop.security")
 
 SESSION_KEY = "social_flow"
-FLOW_SECONDS = 600  # time allowed at the provider between start and callback
 PROBLEM_STATUS = {"state": 400, "denied": 403, "provider_error": 502, "code": 400,
                   "token": 400, "unverified": 403, "unreachable": 503}
 
@@ -66,36 +64,8 @@ async def start(request: Request, provider: FromPath[str]) -> Template | Redirec
             url = await chosen.authorization_url(flow, _redirect_uri(request, provider))
     except oauth.SocialProblem as problem:
         return _problem(request, chosen, problem.kind, problem.reason)
-    request.session[SESSION_KEY] = {
-        "provider": provider, "state": flow.state, "nonce": flow.nonce,
-        "verifier": flow.verifier, "next": next_path, "started": time.time(),
-    }
+    request.session[SESSION_KEY] = stored_flow(flow, provider=provider, next=next_path)
     return Redirect(url, status_code=303)
-
-
-def _pending(raw: object, provider: str, state: str) -> tuple[oauth.Flow, str] | None:
-    """The flow this callback completes: same provider and state, started minutes ago."""
-    if not isinstance(raw, dict) or raw.get("provider") != provider:
-        return None
-    try:
-        flow = oauth.Flow(str(raw["state"]), str(raw["nonce"]), str(raw["verifier"]))
-        fresh = 0 <= time.time() - float(raw["started"]) < FLOW_SECONDS
-    except (KeyError, TypeError, ValueError):
-        return None
-    if not fresh or not hmac.compare_digest(flow.state.encode(), state.encode()):
-        return None
-    return flow, safe_next(str(raw.get("next", "")))
-
-
-def _refusal(pending: object, code: str, error: str) -> tuple[str, str] | None:
-    """(kind, reason) when the callback itself already says no."""
-    if error:
-        # RFC 6749 4.1.2.1: the provider ended the flow (access_denied: the person said no).
-        # Shown even without state (some providers drop it): an error signs nobody in.
-        return ("denied" if error == "access_denied" else "provider_error"), error[:100]
-    if pending is None:
-        return "state", "no matching sign-in in this session"
-    return None if code else ("code", "callback without a code")
 
 
 async def _person_for(request: Request, chosen: oauth.Provider, flow: oauth.Flow, code: str,
@@ -122,12 +92,14 @@ async def callback(request: Request, provider: FromPath[str]) -> Template | Redi
     query = request.query_params  # `state` is a reserved parameter name in Litestar
     state, code, error = (str(query.get(name) or "") for name in ("state", "code", "error"))
     session = request.session if isinstance(request.session, dict) else {}
-    pending = _pending(session.pop(SESSION_KEY, None), provider, state)  # used up either way
-    refusal = _refusal(pending, code, error)
+    # Used up either way: a replayed callback finds nothing to complete.
+    pending = pending_flow(session.pop(SESSION_KEY, None), state, provider=provider)
+    refusal = callback_refusal(pending, code, error)
     if refusal is not None:
         return _problem(request, chosen, *refusal)
-    assert pending is not None  # _refusal refuses a missing flow
-    flow, next_path = pending
+    assert pending is not None  # callback_refusal refuses a missing flow
+    flow, stored = pending
+    next_path = safe_next(str(stored.get("next", "")))
     now = request.app.state.clock.now()
     try:
         person_id = await _person_for(request, chosen, flow, code, now)
