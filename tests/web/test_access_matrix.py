@@ -165,6 +165,14 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/integrations/webhooks/{subscription_id:int}/deliveries": (
         staff(P.INTEGRATIONS_MANAGE), ("missing",)),
     "/backoffice/account/sessions": (SIGNED_IN_STAFF, ("-",)),
+    "/backoffice/account/security": (SIGNED_IN_STAFF, ("-",)),
+    # Staff SSO (off in this app: 404 for everyone); with it on, the callback is bound to
+    # the flow in the browser's session, which a bogus one never matches.
+    "/backoffice/sso/start": (token(404), ("-",)),
+    "/backoffice/sso/callback": (token(404), ("-",)),
+    "/backoffice/sso": (staff(P.SSO_MANAGE), ("-",)),
+    # The TOTP step follows a password in the same session; anyone else goes back to it.
+    "/backoffice/login/code": (REDIRECT, ("-",)),
     # An invited colleague's set-your-password link: a bogus one is refused for anyone.
     "/backoffice/invitations/{token:str}": (token(400), ("-",)),
     "/backoffice/reports/eeo": (staff(P.EEO_REPORT), ("-",)),
