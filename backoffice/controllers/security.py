@@ -62,6 +62,8 @@ async def _page(request: Request, *, status: int = 200, errors: dict | None = No
 @get("/account/security", name="backoffice.account.security", guards=SIGNED_IN,
      include_in_schema=False)
 async def security(request: Request, notice: FromQuery[str] = "") -> Template:
+    if request.session.get(ENROL_KEY):
+        notice = "required"
     return await _page(request, notice=NOTICES.get(notice, ""))
 
 
