@@ -32,3 +32,17 @@ def test_local_defaults_generate_and_keep_a_secret(tmp_path):
 def test_bad_numbers_name_the_setting(tmp_path):
     with pytest.raises(ConfigError, match="PORT"):
         load_settings({"PORT": "eighty", "VAR_DIR": str(tmp_path)})
+
+
+def test_staff_sso_settings_are_checked_and_off_by_default(tmp_path):
+    assert not load_settings({"VAR_DIR": str(tmp_path)}).staff_sso_configured
+    with pytest.raises(ConfigError, match="together"):
+        load_settings({"VAR_DIR": str(tmp_path), "STAFF_OIDC_ISSUER": "https://idp.example"})
+    client = {"STAFF_OIDC_CLIENT_ID": "c", "STAFF_OIDC_CLIENT_SECRET": "s"}
+    with pytest.raises(ConfigError, match="https"):
+        load_settings({"VAR_DIR": str(tmp_path), "STAFF_OIDC_ISSUER": "http://idp.example",
+                       **client})
+    settings = load_settings({"VAR_DIR": str(tmp_path), **client, "STAFF_OIDC_NAME": "Okta",
+                              "STAFF_OIDC_ISSUER": "https://idp.example"})
+    assert settings.staff_sso_configured and settings.staff_oidc_name == "Okta"
+    assert "staff_oidc_client_secret" not in repr(settings), "secrets stay out of logs"
