@@ -6,7 +6,7 @@ rows (`ci` 5,000, `local` 100,000) imported
   ON CONFLICT (email) DO UPDATE` filling blank names into `people`;
 - domain: the import as staff run it, end to end: `domain.imports.service.upload` (file
   checks, storage), `save_mapping`, `start` (outbox row) and `run` (the task body: read,
-  validate and normalise every row, dedupe, batches of 2,000 with staging COPY, people,
+  validate and normalise every row, dedupe, batches of 10,000 with staging COPY, people,
   profiles, tags, ledger entries, duplicate hints, progress).
 
 Both get the same file with a round-specific email domain, and a fifth of its addresses

@@ -102,3 +102,25 @@ def test_import_ledger_entries_read_in_words():
     assert method_label("import:42") == "Added by our recruiters from a list (import)"
     assert method_label("double_opt_in") == "Confirmed with the link we emailed you"
     assert method_label("something_new") == "something_new"
+
+
+def test_the_row_parser_gives_what_parse_row_gives_and_reads_a_phone_once():
+    parser = rules.RowParser(MAPPING)
+    cells = {"Email": "a@example.com", "Phone": "07911 123456", "Level": "Senior",
+             "Country": "germany"}
+    for number in (2, 3):
+        assert parser(number, cells) == rules.parse_row(number, cells, MAPPING)
+    assert parser.phones == {"07911 123456": ("+447911123456", "")}
+    _, errors = parser(4, {**cells, "Phone": "12"})
+    assert [(e.row, e.column) for e in errors] == [(4, "Phone")]
+
+
+def test_lists_go_to_the_staging_table_as_array_text_and_hashes_match_suppression():
+    from domain.imports.bulk import array_literal, email_hashes
+    from domain.privacy.suppression import email_hash
+
+    assert array_literal([]) == "{}"
+    assert array_literal(['a"b', "c\\d", "NULL", "x,{y}"]) == \
+        '{"a\\"b","c\\\\d","NULL","x,{y}"}'
+    assert email_hashes(["ann@example.com"]) == {email_hash("ann@example.com"):
+                                                 "ann@example.com"}
