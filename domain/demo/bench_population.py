@@ -139,12 +139,17 @@ async def seed_population(*, people: int, seed: int, now: datetime) -> Populatio
         for name, step in steps.plan():
             began = time.perf_counter()
             deferred = await bench_sql.defer_indexes(conn, name)
+            keys = await bench_sql.defer_foreign_keys(conn, name)
             rows[name] = await step()
             timings[name] = round(time.perf_counter() - began, 2)
             if deferred:
                 began = time.perf_counter()
                 await bench_sql.rebuild_indexes(conn, deferred)
                 timings[f"{name}_indexes"] = round(time.perf_counter() - began, 2)
+            if keys:
+                began = time.perf_counter()
+                await bench_sql.rebuild_indexes(conn, keys)
+                timings[f"{name}_foreign_keys"] = round(time.perf_counter() - began, 2)
         began = time.perf_counter()
         rows["engagement_scores"] = await refresh_everyone_at_once(now=now)
         timings["engagement_scores"] = round(time.perf_counter() - began, 2)

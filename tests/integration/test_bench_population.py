@@ -148,3 +148,15 @@ async def test_the_schema_keeps_every_index_it_had():
     assert await fetch(indexes) == before
     # The tables were empty, so their secondary indexes were rebuilt after the load.
     assert "engagement_events_indexes" in population.seconds
+
+
+async def test_the_schema_keeps_every_foreign_key_it_had():
+    keys = ("SELECT conrelid::regclass::text AS tab, conname, pg_get_constraintdef(oid) AS d, "
+            "convalidated FROM pg_constraint WHERE contype = 'f' ORDER BY 1, 2")
+    before = await fetch(keys)
+
+    population = await seed_population(people=300, seed=1, now=NOW)
+
+    assert await fetch(keys) == before
+    # Dropped before the load of an empty table and added back (validated) after it.
+    assert "engagement_events_foreign_keys" in population.seconds
