@@ -28,11 +28,14 @@ def _next_url(q: str, community: str, cursor: str | None, requisition: str = "")
 
 @get("/", name="backoffice.home", include_in_schema=False)
 async def home(request: Request) -> Redirect:
-    """The first page a role can use: event hosts have no candidate list."""
+    """The first page a role can use: event hosts and hiring managers have no candidate
+    list."""
     staff = await current_staff(request)
-    if staff is not None and not staff.can(Permission.CANDIDATES_VIEW) \
-            and staff.can(Permission.EVENTS_HOST):
-        return Redirect("/backoffice/events", status_code=303)
+    if staff is not None and not staff.can(Permission.CANDIDATES_VIEW):
+        if staff.can(Permission.EVENTS_HOST):
+            return Redirect("/backoffice/events", status_code=303)
+        if staff.can(Permission.REQUISITIONS_WORK):
+            return Redirect("/backoffice/requisitions", status_code=303)
     return Redirect("/backoffice/candidates", status_code=303)
 
 

@@ -13,6 +13,7 @@ The `community` fixture (tests/fixtures.py) provides the Engineering community.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -114,13 +115,23 @@ def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory, private_redis: str
                 ) -> Iterator[LiveServer]:
+    with launch_live_server(tmp_path_factory, private_redis) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def launch_live_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str,
+                       extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """Web and worker processes on a free port; `extra_env` configures them further (a
+    module that needs, say, staff SSO overrides `live_server` with its own)."""
     from runtime.ports import find_free_port, wait_for_port
 
     port = find_free_port(HOST)
-    server = LiveServer(base_url=f"http://{HOST}:{port}", redis_url=private_redis)
+    server = LiveServer(base_url=f"http://{HOST}:{port}", redis_url=redis_url)
     # The web process puts BASE_URL into the links it emails: it must be this server.
     env = {**os.environ, "BASE_URL": server.base_url, "HOST": HOST, "PORT": str(port),
-           "REDIS_URL": private_redis, "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+           "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
+           **(extra_env or {})}
     log_dir = tmp_path_factory.mktemp("live-server")
     logs: list[IO[bytes]] = []
     try:
