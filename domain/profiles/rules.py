@@ -124,7 +124,10 @@ def clean_link(raw: str) -> str:
         text = "https://" + text.lstrip("/")
     if len(text) > MAX_LINK_LENGTH:
         raise InvalidLink(f"Each link must be at most {MAX_LINK_LENGTH} characters.")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # e.g. "http://[" ("Invalid IPv6 URL"): a typo, not a crash
+        raise InvalidLink("That is not a web address.") from exc
     if parts.scheme.lower() not in {"http", "https"}:
         raise InvalidLink("Links must start with https:// or http://.")
     _check_host(parts)

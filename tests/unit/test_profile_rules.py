@@ -242,3 +242,9 @@ def test_display_names_are_sanitised(name, content_type, expected):
 def test_storage_keys_cannot_escape_the_directory():
     with pytest.raises(ValueError, match="storage key"):
         files.path_of("../../secret")
+
+
+def test_a_malformed_address_is_refused_not_a_crash():
+    # Found by the API contract test: urlsplit raises ValueError on an unclosed "[".
+    links, problems = rules.clean_links(["http://[", "https://[::1", "github.com/ann"])
+    assert links == ["https://github.com/ann"] and len(problems) == 2
