@@ -153,3 +153,29 @@ async def test_registering_for_an_event_emits_registration_created(clock, queue)
     assert found["payload"] == {"registration_id": registration["id"],
                                 "event_id": event["id"], "person_id": registration["person"],
                                 "status": "registered"}
+
+
+async def test_a_bulk_moves_webhook_statements_do_not_grow_with_the_selection(clock,
+                                                                             monkeypatch):
+    from domain.outbox import service as outbox
+    await subscribe(types=["application.stage_changed"])
+    requisition = await create_requisition("backend")
+    stage = await stages(requisition["id"])
+    apps = [(await create_application(requisition["id"],
+                                      await person(f"p{i}@example.com")))["id"]
+            for i in range(33)]
+    calls: list[str] = []
+    for module in (webhooks, outbox):
+        original = module.fetch
+
+        async def counted(sql, *args, _original=original):
+            calls.append(sql)
+            return await _original(sql, *args)
+
+        monkeypatch.setattr(module, "fetch", counted)
+    await bulk.move(requisition["id"], apps[:3], stage["Screen"], by="rec", clock=clock)
+    small = len(calls)
+    calls.clear()
+    await bulk.move(requisition["id"], apps[3:], stage["Interview"], by="rec", clock=clock)
+    assert len(calls) == small == 2  # the INSERT…SELECT and its outbox row
+    assert len(await deliveries()) == 33
