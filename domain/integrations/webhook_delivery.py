@@ -104,16 +104,26 @@ async def post(url: str, body: bytes, headers: dict[str, str], *,
     started = time.monotonic()
     try:
         async with httpx.AsyncClient(timeout=rules.TIMEOUT_SECONDS, follow_redirects=False,
-                                     trust_env=False) as client:
-            response = await client.post(target, content=body,
-                                         headers={**headers, "Host": netloc},
-                                         extensions={"sni_hostname": host})
+                                     trust_env=False) as client, \
+                client.stream("POST", target, content=body,
+                              headers={**headers, "Host": netloc},
+                              extensions={"sni_hostname": host}) as response:
+            status = response.status_code
+            error = "" if 200 <= status < 300 else await _head(response)
     except httpx.HTTPError as exc:
         elapsed = int((time.monotonic() - started) * 1000)
         return Result(None, f"{type(exc).__name__}: {exc}"[: rules.ERROR_LIMIT], elapsed)
-    elapsed = int((time.monotonic() - started) * 1000)
-    error = "" if 200 <= response.status_code < 300 else response.text[: rules.ERROR_LIMIT]
-    return Result(response.status_code, error, elapsed)
+    return Result(status, error, int((time.monotonic() - started) * 1000))
+
+
+async def _head(response: httpx.Response) -> str:
+    """The start of an error body for the log: a huge (or endless) body is not read."""
+    head = b""
+    async for chunk in response.aiter_bytes():
+        head += chunk
+        if len(head) >= rules.ERROR_LIMIT:
+            break
+    return head[: rules.ERROR_LIMIT].decode("utf-8", "replace")
 
 
 async def send(row: dict) -> Result:
