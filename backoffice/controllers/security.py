@@ -63,7 +63,11 @@ async def _page(request: Request, *, status: int = 200, errors: dict | None = No
      include_in_schema=False)
 async def security(request: Request, notice: FromQuery[str] = "") -> Template:
     if request.session.get(ENROL_KEY):
-        notice = "required"
+        staff = await require_staff(request)
+        if await totp.enabled(staff.id):  # enrolled meanwhile, e.g. in another session
+            request.session.pop(ENROL_KEY, None)
+        else:
+            notice = "required"
     return await _page(request, notice=NOTICES.get(notice, ""))
 
 
