@@ -163,6 +163,10 @@ async def cancel(registration_id: int, *, clock: Clock, queue: TaskQueue | None)
         if registration["status"] not in ("registered", "offered", "waitlisted"):
             return registration
         await _release(event, registration, now)
+        await webhooks.emit("registration.cancelled", {
+            "registration_id": registration["id"], "event_id": event["id"],
+            "person_id": registration["person"]}, person=registration["person"], now=now,
+            queue=queue)
         await _announce(registration, event, "event_cancelled", now, queue)
         await fill_seats(event["id"], now, queue)
         return {**registration, "status": "cancelled"}

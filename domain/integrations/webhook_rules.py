@@ -32,6 +32,7 @@ EVENT_TYPES: dict[str, str] = {
                                  "from_stage_id, to_stage_id, to_stage, kind",
     "application.hired": "application_id, requisition_id, person_id, to_stage_id",
     "registration.created": "registration_id, event_id, person_id, status",
+    "registration.cancelled": "registration_id, event_id, person_id",
 }
 TEST_EVENT = "webhook.test"  # "send test": delivered to one subscription only
 

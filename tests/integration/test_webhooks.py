@@ -144,8 +144,8 @@ async def test_a_bulk_move_emits_one_event_per_application_in_one_statement(cloc
     assert await outbox_tasks() == [webhooks.DELIVER_TASK]  # one statement, one task
 
 
-async def test_registering_for_an_event_emits_registration_created(clock, queue):
-    await subscribe(types=["registration.created"])
+async def test_registering_and_cancelling_emit_registration_events(clock, queue):
+    await subscribe(types=["registration.created", "registration.cancelled"])
     event = await create_event()
     registration = await event_service.register_guest(
         event["slug"], email="reg@example.com", full_name="Reg", clock=clock, queue=queue)
@@ -153,6 +153,12 @@ async def test_registering_for_an_event_emits_registration_created(clock, queue)
     assert found["payload"] == {"registration_id": registration["id"],
                                 "event_id": event["id"], "person_id": registration["person"],
                                 "status": "registered"}
+    await event_service.cancel(registration["id"], clock=clock, queue=queue)
+    await event_service.cancel(registration["id"], clock=clock, queue=queue)  # no-op
+    assert [(e["type"], e["payload"]) for e in await events("registration.cancelled")] == [
+        ("registration.cancelled", {"registration_id": registration["id"],
+                                    "event_id": event["id"],
+                                    "person_id": registration["person"]})]
 
 
 async def test_a_bulk_moves_webhook_statements_do_not_grow_with_the_selection(clock,
