@@ -134,6 +134,12 @@ async def seed_population(*, people: int, seed: int, now: datetime) -> Populatio
         await conn.execute("SET LOCAL work_mem = '256MB'")
         await conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
         await conn.execute("SET LOCAL gin_pending_list_limit = '64MB'")
+        # The segment-membership triggers would note each new person once per table and
+        # statement (millions of rows for the refresher to re-evaluate one by one); the
+        # load switches them off and has every saved segment rebuilt over everyone instead.
+        triggered = bench_sql.TABLES
+        for table in triggered:
+            await conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         steps = bench_sql.Steps(conn, people=people, seed=seed, now=now, slugs=slugs)
         rows: dict[str, int] = {}
         for name, step in steps.plan():
@@ -153,6 +159,9 @@ async def seed_population(*, people: int, seed: int, now: datetime) -> Populatio
         began = time.perf_counter()
         rows["engagement_scores"] = await refresh_everyone_at_once(now=now)
         timings["engagement_scores"] = round(time.perf_counter() - began, 2)
+        for table in triggered:
+            await conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        await conn.execute("UPDATE segment_audiences SET built_at = NULL")
     began = time.perf_counter()
     async with connection() as conn:
         for table in bench_sql.TABLES:

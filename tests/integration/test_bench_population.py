@@ -160,3 +160,19 @@ async def test_the_schema_keeps_every_foreign_key_it_had():
     assert await fetch(keys) == before
     # Dropped before the load of an empty table and added back (validated) after it.
     assert "engagement_events_foreign_keys" in population.seconds
+
+
+async def test_segment_triggers_are_back_on_and_saved_segments_get_rebuilt():
+    triggers = ("SELECT tgrelid::regclass::text AS tab, tgname, tgenabled FROM pg_trigger "
+                "WHERE NOT tgisinternal ORDER BY 1, 2")
+    before = await fetch(triggers)
+    assert before and {row["tgenabled"] for row in before} == {b"O"}  # "O": on
+    await fetch("INSERT INTO segment_audiences (key, definition, time_relative, member_count, "
+                "problem, created_at, built_at) VALUES ('k', '{}', false, 0, '', $1, $1)", NOW)
+
+    await seed_population(people=300, seed=1, now=NOW)
+
+    assert await fetch(triggers) == before  # enabled again after the load
+    # No per-person notes from the load: every audience is rebuilt over everyone instead.
+    assert await fetchval("SELECT count(*) FROM segment_dirty_people") == 0
+    assert await fetchval("SELECT built_at FROM segment_audiences WHERE key = 'k'") is None
