@@ -13,8 +13,11 @@ from litestar.params import PathParameter, QueryParameter
 
 T = TypeVar("T")
 MAX_LIMIT = 200
+# PostgreSQL text cannot hold NUL: refused as a 400 here, never a 500 from the driver.
+NO_NUL = "^[^\\x00]*$"
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Rows per page (≤ 200).")]
-Cursor = Annotated[str, QueryParameter(max_length=200, description="Opaque cursor from `next`.")]
+Cursor = Annotated[str, QueryParameter(max_length=200, pattern=NO_NUL,
+                                        description="Opaque cursor from `next`.")]
 
 
 def rows_as(rows: list[dict], kind: type[T]) -> list[T]:
@@ -47,5 +50,5 @@ def etagged(request: Request, body: Any) -> Response:
 # Ids are PostgreSQL integers: a larger number is a 400 here, not an overflow below.
 Id = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
 QueryId = Annotated[int | None, QueryParameter(ge=1, le=2_147_483_647)]
-QueryText = Annotated[str, QueryParameter(max_length=200)]
-Slug = Annotated[str, PathParameter(max_length=80)]
+QueryText = Annotated[str, QueryParameter(max_length=200, pattern=NO_NUL)]
+Slug = Annotated[str, PathParameter(max_length=80, pattern=NO_NUL)]

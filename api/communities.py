@@ -12,7 +12,7 @@ from litestar import Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
 from api.auth import caller, requires
-from api.common import Cursor, Limit, Slug, next_link, rows_as
+from api.common import NO_NUL, Cursor, Limit, Slug, next_link, rows_as
 from domain.communities import queries
 from domain.communities import service as communities
 from domain.consent import service as consent
@@ -49,9 +49,9 @@ class MembersPage(msgspec.Struct):
 
 
 class NewMember(msgspec.Struct, forbid_unknown_fields=True):
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
-    full_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    interests: Annotated[list[Annotated[str, msgspec.Meta(max_length=80)]],
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=NO_NUL)]
+    full_name: Annotated[str, msgspec.Meta(max_length=200, pattern=NO_NUL)] = ""
+    interests: Annotated[list[Annotated[str, msgspec.Meta(max_length=80, pattern=NO_NUL)]],
                          msgspec.Meta(max_length=20)] = []
 
 
@@ -68,7 +68,7 @@ async def community_list() -> list[Community]:
 @get("/communities/{slug:str}/members", guards=[requires("communities:read")],
      summary="A community's memberships")
 async def member_list(request: Request, slug: Slug,
-                      status: Annotated[str, QueryParameter(max_length=16)] = "",
+                      status: Annotated[str, QueryParameter(max_length=16, pattern=NO_NUL)] = "",
                       cursor: Cursor = "", limit: Limit = 50) -> MembersPage:
     rows, after = await queries.members(await queries.community_id(slug), status=status,
                                         cursor=cursor or None, limit=limit)

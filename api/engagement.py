@@ -8,6 +8,7 @@ then an id re-sent after 30 days, or after Redis lost its data, is recorded agai
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from litestar import Request, post
 from litestar.params import JSONBody
 
 from api.auth import caller, requires
+from api.common import NO_NUL
 from domain.db import fetch, transaction
 from domain.engagement import service as engagement
 from domain.engagement.rules import LABELS
@@ -26,11 +28,11 @@ SEEN_TTL_SECONDS = 30 * 24 * 3600
 
 
 class EngagementIn(msgspec.Struct, forbid_unknown_fields=True):
-    external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
     person_id: Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
-    type: Annotated[str, msgspec.Meta(max_length=40)]
+    type: Annotated[str, msgspec.Meta(max_length=40, pattern=NO_NUL)]
     occurred_at: datetime
-    source: Annotated[str, msgspec.Meta(max_length=80)] = ""
+    source: Annotated[str, msgspec.Meta(max_length=80, pattern=NO_NUL)] = ""
     payload: dict[str, Any] = {}
 
 
@@ -48,6 +50,8 @@ async def _check(events: list[EngagementIn]) -> None:
     for index, event in enumerate(events):
         if event.type not in LABELS:
             errors[f"events[{index}].type"] = "Unknown event type."
+        if "\\u0000" in json.dumps(event.payload):  # PostgreSQL's jsonb refuses NUL
+            errors[f"events[{index}].payload"] = "Text in the payload cannot contain NUL."
         if event.occurred_at.tzinfo is None:
             errors[f"events[{index}].occurred_at"] = "Give a time zone (e.g. Z)."
     ids = sorted({event.person_id for event in events})

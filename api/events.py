@@ -10,10 +10,10 @@ from litestar import Request, get
 from litestar.params import QueryParameter
 
 from api.auth import requires
-from api.common import Cursor, Limit, Slug, next_link, rows_as
+from api.common import NO_NUL, Cursor, Limit, Slug, next_link, rows_as
 from domain.events import queries
 
-Status = Annotated[str, QueryParameter(max_length=16)]
+Status = Annotated[str, QueryParameter(max_length=16, pattern=NO_NUL)]
 
 
 class Event(msgspec.Struct):

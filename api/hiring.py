@@ -11,12 +11,22 @@ from litestar import Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
 from api.auth import caller, requires
-from api.common import Cursor, Id, Limit, QueryId, etagged, next_link, one_as, rows_as
+from api.common import (
+    NO_NUL,
+    Cursor,
+    Id,
+    Limit,
+    QueryId,
+    etagged,
+    next_link,
+    one_as,
+    rows_as,
+)
 from domain.pipeline import moves
 from domain.pipeline import queries as applications
 from domain.requisitions import queries as requisitions
 
-Status = Annotated[str, QueryParameter(max_length=16)]
+Status = Annotated[str, QueryParameter(max_length=16, pattern=NO_NUL)]
 
 
 class Stage(msgspec.Struct):

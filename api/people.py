@@ -11,7 +11,7 @@ from litestar import Request, Response, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 
 from api.auth import requires
-from api.common import Cursor, Id, Limit, etagged, next_link, one_as, rows_as
+from api.common import NO_NUL, Cursor, Id, Limit, etagged, next_link, one_as, rows_as
 from domain.db import transaction
 from domain.errors import Invalid
 from domain.people import queries
@@ -24,10 +24,11 @@ from domain.people.rules import (
     normalise_phone,
 )
 from domain.profiles import queries as profile_queries
+from domain.profiles.rules import clean_links
 from domain.profiles.service import ProfileUpdate, update_profile
 
-Text = Annotated[str, msgspec.Meta(max_length=200)]
-Short = Annotated[str, msgspec.Meta(max_length=80)]
+Text = Annotated[str, msgspec.Meta(max_length=200, pattern=NO_NUL)]
+Short = Annotated[str, msgspec.Meta(max_length=80, pattern=NO_NUL)]
 
 
 class Consent(msgspec.Struct):
@@ -89,12 +90,12 @@ class PersonChanges(msgspec.Struct, omit_defaults=True):
     """What an integration may change; any other field is refused with 422."""
 
     full_name: Text | None = None
-    phone: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=40, pattern=NO_NUL)] | None = None
     headline: Text | None = None
     city: Short | None = None
-    country: Annotated[str, msgspec.Meta(max_length=2)] | None = None
+    country: Annotated[str, msgspec.Meta(max_length=2, pattern=NO_NUL)] | None = None
     time_zone: Short | None = None
-    links: Annotated[list[Annotated[str, msgspec.Meta(max_length=300)]],
+    links: Annotated[list[Annotated[str, msgspec.Meta(max_length=300, pattern=NO_NUL)]],
                      msgspec.Meta(max_length=5)] | None = None
     job_function: Short | None = None
     seniority: Short | None = None
@@ -104,7 +105,7 @@ class PersonChanges(msgspec.Struct, omit_defaults=True):
 
 
 class NewPerson(PersonChanges, omit_defaults=True):
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)] = ""
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=NO_NUL)] = ""
 
 
 PATCHABLE = frozenset(PersonChanges.__struct_fields__)
@@ -113,8 +114,9 @@ _PROFILE_FIELDS = tuple(f for f in PATCHABLE if f not in ("full_name", "phone"))
 
 
 @get("/people", guards=[requires("people:read")], summary="Search people")
-async def search(request: Request, q: Annotated[str, QueryParameter(max_length=200)] = "",
-                 email: Annotated[str, QueryParameter(max_length=320)] = "",
+async def search(request: Request,
+                 q: Annotated[str, QueryParameter(max_length=200, pattern=NO_NUL)] = "",
+                 email: Annotated[str, QueryParameter(max_length=320, pattern=NO_NUL)] = "",
                  updated_since: Annotated[datetime | None, QueryParameter()] = None,
                  cursor: Cursor = "",
                  limit: Limit = 50) -> PeoplePage:
@@ -170,6 +172,10 @@ async def _apply(person_id: int, changes: PersonChanges, request: Request) -> No
     merged.update(given)
     if "full_name" in given:
         merged["full_name"] = clean_name(given["full_name"])
+    if "links" in given:  # the profile form's own link rules (schemes, hosts, at most 5)
+        merged["links"], problems = clean_links(given["links"])
+        if problems:
+            raise Invalid("; ".join(problems), {"links": "; ".join(problems)})
     update = ProfileUpdate(**{key: tuple(value) if isinstance(value, list) else value
                               for key, value in merged.items() if value is not None})
     await update_profile(person_id, update, clock=clock)
