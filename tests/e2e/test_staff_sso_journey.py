@@ -1,6 +1,6 @@
 """Staff single sign-on in Chromium against a real OIDC provider process (oidc-provider-mock):
-a hiring manager is provisioned on first sign-in with a role mapped from their IdP group,
-and the back office then shows only what that role may use."""
+a hiring manager and an event host are provisioned on first sign-in with roles mapped from
+their IdP groups, and the back office then shows only what each role may use."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ async def sso_policy() -> None:
     await fetch(
         "INSERT INTO sso_settings (id, jit_provisioning, default_role, allowed_domains, "
         "group_roles, mfa_required_roles) VALUES (1, true, 'event_host', ARRAY['example.com'], "
-        "$1::jsonb, ARRAY['hiring_manager'])", json.dumps({"hiring": ["hiring_manager"]}))
+        "$1::jsonb, ARRAY['hiring_manager'])",
+        json.dumps({"hiring": ["hiring_manager"], "events": ["event_host"]}))
 
 
 async def _offline_stylesheet(route: Route) -> None:
@@ -76,6 +77,20 @@ async def test_a_hiring_manager_signs_in_with_sso_and_sees_only_their_pages(
     # A page outside the role is refused, not shown.
     refused = await page.goto(f"{live_server.base_url}/backoffice/candidates")
     assert refused is not None and refused.status == 403
+
+
+async def test_an_event_host_signs_in_with_sso_and_sees_only_events(
+        page, live_server, idp, sso_policy):
+    async with httpx.AsyncClient() as provider:
+        claims = {"email": "eve@example.com", "email_verified": True, "name": "Eve Host",
+                  "groups": ["events"]}  # event hosts need no MFA in this policy
+        assert (await provider.put(f"{idp}/users/eve", json=claims)).status_code == 204
+    await sign_in_with_sso(page, live_server.base_url, "eve")
+    await expect(page).to_have_url(re.compile(r"/backoffice/events"))
+    nav = page.get_by_role("navigation", name="Main")
+    await expect(nav.get_by_role("link", name="Events")).to_be_visible()
+    for hidden in ("Candidates", "Requisitions", "Pools", "Staff", "Single sign-on"):
+        await expect(nav.get_by_role("link", name=hidden)).to_have_count(0)
 
 
 async def test_sso_without_the_required_mfa_is_refused_with_a_clear_page(
