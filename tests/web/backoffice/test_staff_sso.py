@@ -8,6 +8,9 @@ ID tokens.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -362,10 +365,19 @@ async def test_the_provider_reporting_access_denied_gets_a_clear_page(user):
 # Forged ID tokens from the crafted provider
 
 
+def hs256_with_public_key(provider, header: dict, claims: dict) -> str:
+    """CVE-2024-37568: an HS256 token whose HMAC key is the provider's public RSA key."""
+    signing_input = f"{support.b64({**header, 'alg': 'HS256'})}.{support.b64(claims)}"
+    key = provider.keys[0].as_pem(private=False)
+    mac = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+
 FORGERIES = {
     "alg none": lambda p, h, c: support.unsigned(h, c),
     "HS256 keyed on the client secret": lambda p, h, c: jwt.encode(
         {"alg": "HS256"}, c, OctKey.import_key(CLIENT_SECRET * 2), algorithms=["HS256"]),
+    "HS256 keyed on the RS public key": hs256_with_public_key,
     "wrong audience": lambda p, h, c: p.sign(h, {**c, "aud": "another-client"}),
     "wrong issuer": lambda p, h, c: p.sign(h, {**c, "iss": "https://evil.example"}),
     "expired": lambda p, h, c: p.sign(h, {**c, "exp": int(time.time()) - 120}),
