@@ -5,7 +5,8 @@ first seen, and only if the provider verified it and its domain is on the allow-
 then links to the active account with that address — unless that account is already
 linked to another identity (the same email under another subject is never merged) — or,
 with just-in-time provisioning on, creates one. Roles follow the groups claim on every
-sign-in when a mapping is configured; losing a role ends the account's other sessions.
+sign-in when a mapping is configured (the default role when no group maps to one); losing
+a role ends the account's other sessions.
 Every refusal is a security event in the audit log, without tokens.
 """
 
@@ -24,10 +25,10 @@ from domain.accounts.sso_rules import (
     SsoPolicy,
     email_domain,
     groups_in,
-    mapped_roles,
     needs_mfa,
     policy_from_row,
     reports_mfa,
+    roles_for,
 )
 from domain.audit import service as audit
 from domain.db import fetch, transaction
@@ -186,10 +187,7 @@ async def _link_first_time(identity: SsoIdentity, policy: SsoPolicy, now: dateti
 
 async def _provision(identity: SsoIdentity, policy: SsoPolicy, address: str,
                      now: datetime) -> dict:
-    groups = groups_in(identity.claims, policy.groups_claim)
-    roles = mapped_roles(policy, groups or []) if policy.group_roles else ()
-    if not roles and policy.default_role:
-        roles = (policy.default_role,)
+    roles = roles_for(policy, groups_in(identity.claims, policy.groups_claim))
     if not roles:
         raise SsoRefused("unknown", "no role to provision with")
     rows = await fetch(
@@ -210,7 +208,7 @@ async def _sync_roles(row: dict, identity: SsoIdentity, policy: SsoPolicy,
     if not policy.group_roles or groups is None:
         return row
     before = tuple(row["roles"] or ())
-    after = mapped_roles(policy, groups)
+    after = roles_for(policy, groups)
     if Role.ADMIN.value in before and Role.ADMIN.value not in after \
             and not await _other_admins(row["id"]):
         after = (*after, Role.ADMIN.value)  # never demote the last admin from a token

@@ -144,6 +144,12 @@ def mapped_roles(policy: SsoPolicy, groups: list[str]) -> tuple[str, ...]:
     return tuple(roles)
 
 
+def roles_for(policy: SsoPolicy, groups: list[str] | None) -> tuple[str, ...]:
+    """Roles an SSO account gets: those mapped from its groups, else the default role."""
+    mapped = mapped_roles(policy, groups or []) if policy.group_roles else ()
+    return mapped or ((policy.default_role,) if policy.default_role else ())
+
+
 def reports_mfa(claims: Mapping[str, Any]) -> bool:
     amr = claims.get("amr")
     if isinstance(amr, list) and any(isinstance(m, str) and m.lower() in MFA_AMR for m in amr):

@@ -12,6 +12,7 @@ from domain.accounts.sso_rules import (
     needs_mfa,
     parse_policy,
     reports_mfa,
+    roles_for,
 )
 from domain.errors import Invalid
 
@@ -33,6 +34,10 @@ def test_roles_come_from_mapped_groups_only():
     assert groups_in({"groups": "hr"}, "groups") == ["hr"]
     assert groups_in({"groups": ["hr", 3]}, "groups") == ["hr"]
     assert groups_in({}, "groups") is None, "no claim: roles are left alone"
+    with_default = SsoPolicy(default_role="event_host", group_roles={"hr": ("recruiter",)})
+    assert roles_for(with_default, ["hr"]) == ("recruiter",)
+    assert roles_for(with_default, ["other"]) == roles_for(with_default, None) == ("event_host",)
+    assert roles_for(SsoPolicy(), ["hr"]) == ()
     assert needs_mfa(SsoPolicy(mfa_required_roles=("admin",)), ("admin", "recruiter"))
     assert not needs_mfa(SsoPolicy(mfa_required_roles=("admin",)), ("recruiter",))
 

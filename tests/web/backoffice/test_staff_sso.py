@@ -258,6 +258,10 @@ async def test_jit_without_matching_groups_gets_the_default_role(user):
     claims = {"email": "hank@example.com", "email_verified": True, "name": "Hank"}
     assert (await sign_in_at_mock(user, "hank", claims)).status_code == 303
     assert (await fetch("SELECT roles FROM staff_users"))[0]["roles"] == ["hiring_manager"]
+    await sign_out(user)
+    unmapped = {**claims, "groups": ["unrelated"]}  # groups, none of them mapped
+    assert (await sign_in_at_mock(user, "hank", unmapped)).status_code == 303
+    assert (await fetch("SELECT roles FROM staff_users"))[0]["roles"] == ["hiring_manager"]
 
 
 async def test_jit_refuses_domains_off_the_allow_list(user):
@@ -280,7 +284,7 @@ async def test_roles_follow_the_groups_claim_and_losing_one_ends_other_sessions(
         assert (await sign_in_at_mock(user, "rob", moved)).status_code == 303
         [row] = await fetch("SELECT roles, session_epoch FROM staff_users "
                             "WHERE email = 'rob@example.com'")
-        assert row["roles"] == [] and row["session_epoch"] == 1
+        assert row["roles"] == ["hiring_manager"] and row["session_epoch"] == 1
         assert not await signed_in(laptop), "losing a role ends the other sessions"
     assert await signed_in(user), "the session started after the change goes on"
 
