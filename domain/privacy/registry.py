@@ -438,7 +438,7 @@ def owner_condition(table: type[Table], path: str, param: str = "$1") -> str:
         raise ValueError(f"{table._meta.tablename}.{head} is not a foreign key")
     target = column._foreign_key_meta.resolved_references
     inner = owner_condition(target, rest, param)
-    return f'{quoted} IN (SELECT "id" FROM "{target._meta.tablename}" WHERE {inner})'  # noqa: S608  # nosec B608 (Piccolo metadata names)
+    return f'{quoted} IN (SELECT "id" FROM "{target._meta.tablename}" WHERE {inner})'  # noqa: S608  # nosec B608 # Piccolo metadata names
 
 
 def path_end(table: type[Table], path: str) -> tuple[type[Table], str]:
