@@ -139,15 +139,16 @@ class Recorder:
 
         patched = []
         for module in (queries, membership):
-            real_fetch, real_fetchval = module.fetch, module.fetchval
-            patched.append((module, real_fetch, real_fetchval))
-            module.fetch = self._wrap(real_fetch)  # type: ignore[assignment]
-            module.fetchval = self._wrap(real_fetchval)  # type: ignore[assignment]
+            for name in ("fetch", "fetchval", "fetch_records"):
+                if hasattr(module, name):
+                    real = getattr(module, name)
+                    patched.append((module, name, real))
+                    setattr(module, name, self._wrap(real))
         try:
             await read()
         finally:
-            for module, real_fetch, real_fetchval in patched:
-                module.fetch, module.fetchval = real_fetch, real_fetchval  # type: ignore
+            for module, name, real in patched:
+                setattr(module, name, real)
         return self.sent
 
     def _wrap(self, real: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:

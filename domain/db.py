@@ -75,6 +75,14 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
         return [dict(row) for row in await conn.fetch(sql, *args)]
 
 
+async def fetch_records(sql: str, *args: Any) -> list[Any]:
+    """Like fetch, but the driver's read-only records (mapping access by column name)
+    without copying each into a dict: for hot read paths whose rows go straight to a
+    template or JSON."""
+    async with connection() as conn:
+        return list(await conn.fetch(sql, *args))
+
+
 async def fetchval(sql: str, *args: Any) -> Any:
     async with connection() as conn:
         return await conn.fetchval(sql, *args)

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from domain.db import fetch, fetchval, transaction
+from domain.db import fetch, fetch_records, fetchval, transaction
 from domain.errors import Invalid, NotFound
 from domain.segments import membership
 from domain.segments.compiler import BASE_FROM, BASE_WHERE, compile_segment, load_catalog
@@ -132,7 +132,7 @@ async def saved(definition: Any, *, now: datetime, after: int | None = None,
     args: tuple = (membership.key_of(definition), limit + 1)
     if after is not None:
         args = (*args, after)
-    found = await fetch(_saved_sql(after is not None), *args)
+    found = await fetch_records(_saved_sql(after is not None), *args)
     if found:
         count, as_of = found[0]["member_count"], found[0]["refreshed_at"]
         # (each row also carries the two audience columns: cheaper than copying it)
