@@ -1,9 +1,7 @@
-"""/api/v1/engagement-events: batches of up to 1,000, idempotent by `external_id`.
-
-INTERIM: engagement_events has no column for an external id, so idempotency is a Redis
-SET NX per external id with a 30-day TTL (a resend within 30 days is a duplicate). The
-durable fix is a unique `external_id` column on engagement_events (a migration); until
-then an id re-sent after 30 days, or after Redis lost its data, is recorded again.
+"""/api/v1/engagement-events: batches of up to 1,000, idempotent by `external_id`: the
+column is unique where set, so a resend — tomorrow or next year — is recorded once and
+counted as a duplicate. External ids share one namespace across integrations: prefix them
+with the system they come from ("hubspot:123").
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ from domain.engagement.rules import LABELS
 from domain.errors import Invalid
 
 MAX_BATCH = 1000
-SEEN_TTL_SECONDS = 30 * 24 * 3600
 
 
 class EngagementIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -69,23 +66,15 @@ async def _check(events: list[EngagementIn]) -> None:
       summary="Record a batch of engagement events (idempotent by external_id)")
 async def ingest(request: Request, data: JSONBody[Batch]) -> Ingested:
     await _check(data.events)
-    redis, fresh, claimed = request.app.state.redis, [], []
-    for event in data.events:
-        key = f"talentloop:api:engagement-seen:{event.external_id}"
-        if await redis.set(key, "1", nx=True, ex=SEEN_TTL_SECONDS):
-            claimed.append(key)
-            fresh.append({"person_id": event.person_id, "type": event.type,
-                          "occurred_at": event.occurred_at,
-                          "source": event.source or caller(request).actor,
-                          "payload": event.payload})
-    try:
-        async with transaction():
-            await engagement.record_many(fresh)
-    except BaseException:
-        if claimed:  # not recorded: a retry must not be taken for a duplicate
-            await redis.delete(*claimed)
-        raise
-    return Ingested(recorded=len(fresh), duplicates=len(data.events) - len(fresh))
+    # the same id twice in one batch: the first one counts
+    unique = list({event.external_id: event for event in reversed(data.events)}.values())
+    fresh = [{"person_id": event.person_id, "type": event.type,
+              "occurred_at": event.occurred_at, "external_id": event.external_id,
+              "source": event.source or caller(request).actor, "payload": event.payload}
+             for event in reversed(unique)]
+    async with transaction():
+        recorded = await engagement.record_many(fresh)
+    return Ingested(recorded=recorded, duplicates=len(data.events) - recorded)
 
 
 ROUTES = [ingest]

@@ -21,7 +21,7 @@ class ConsentRecord(Table, tablename="consent_records"):
     """Append-only ledger. Current consent is the latest given/withdrawn row per purpose+scope."""
 
     id = Serial(primary_key=True)
-    person = ForeignKey(references=Person, null=False, index=True)
+    person = ForeignKey(references=Person, null=False)  # consent_person_purpose_idx serves
     purpose = Varchar(length=40)
     scope = Varchar(length=80, default="")
     # RESTRICT: the ledger quotes the exact text; deleting a text must never erase entries.

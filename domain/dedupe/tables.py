@@ -10,7 +10,7 @@ class DuplicateHint(Table, tablename="duplicate_hints"):
     status: open → merged | dismissed (a dismissed pair is not suggested again)."""
 
     id = Serial(primary_key=True)
-    person = ForeignKey(references=Person, null=False, index=True)
+    person = ForeignKey(references=Person, null=False)  # unique_pair_reason serves
     other = ForeignKey(references=Person, null=False, index=True)
     reason = Varchar(length=16)
     status = Varchar(length=16, default="open", index=True)

@@ -16,6 +16,9 @@ class EngagementEvent(Table, tablename="engagement_events"):
     occurred_at = Timestamptz()
     source = Varchar(length=80, default="")
     payload = JSONB(default={})
+    # An integration's own id for the event (API batches): unique where set, so a resend
+    # is recorded once (partial unique index in the migration).
+    external_id = Varchar(length=200, null=True, default=None)
 
 
 class EngagementScore(Table, tablename="engagement_scores"):

@@ -26,7 +26,7 @@ class PersonTag(Table, tablename="person_tags"):
     bulk from the pipeline and pools, matched by segments."""
 
     id = Serial(primary_key=True)
-    person = ForeignKey(references=Person, null=False, index=True)
+    person = ForeignKey(references=Person, null=False)  # (person, tag) unique index serves
     tag = Varchar(length=60, index=True)
     added_by = Varchar(length=320)
     added_at = Timestamptz()

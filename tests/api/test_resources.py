@@ -69,6 +69,17 @@ async def test_engagement_batches_are_idempotent_by_external_id(app):
         assert retry.json() == {"recorded": 1, "duplicates": 0}
     assert (await fetch("SELECT count(*) AS n FROM engagement_events WHERE person = $1 "
                         "AND type = 'page_visit'", person_id))[0]["n"] == 5
+    # Durable: the database remembers, not a cache — a resend after Redis lost everything
+    # (or a year later) is still a duplicate; the same id twice in one batch counts once.
+    await app.state.redis.flushdb()
+    async with client(app, token.token) as api:
+        resent = await api.post("/api/v1/engagement-events", json={"events": [
+            batch[0], {**batch[0], "external_id": "twice"}, {**batch[0], "external_id": "twice"}]})
+        assert resent.json() == {"recorded": 1, "duplicates": 2}, resent.text
+    stored = await fetch("SELECT external_id FROM engagement_events WHERE person = $1 "
+                         "ORDER BY id", person_id)
+    assert [r["external_id"] for r in stored] == ["ext-0", "ext-1", "ext-2", "ext-new", "x1",
+                                                  "twice"]
 
 
 async def test_the_api_invites_to_a_community_but_cannot_confirm_consent(app, community):
