@@ -7,6 +7,7 @@ from piccolo.conf.apps import AppConfig
 from domain.accounts.tables import SsoSettings, StaffIdentity, StaffUser
 from domain.audit.tables import AuditEntry
 from domain.bulk.tables import BulkAction
+from domain.campaigns.tables import MarketingTemplate
 from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.compliance.tables import RequisitionSearch
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
@@ -119,6 +120,7 @@ TABLES = [
     WebhookSubscription,
     WebhookEvent,
     WebhookDelivery,
+    MarketingTemplate,
     PeopleImport,
     BulkAction,
 ]

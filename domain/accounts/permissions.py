@@ -30,6 +30,8 @@ class Permission(StrEnum):
     SKILLS_MANAGE = "admin:skills:manage"
     # API tokens and webhook subscriptions (what leaves the system, and who may call in).
     INTEGRATIONS_MANAGE = "admin:integrations:manage"
+    # Marketing email templates: write, preview and send a test to oneself.
+    MARKETING_CONTENT = "crm:marketing:content"
     # Single sign-on policy: local login on/off, provisioning, role mapping, required MFA.
     SSO_MANAGE = "admin:sso:manage"
 
@@ -49,13 +51,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                Permission.EVENTS_HOST, Permission.EVENTS_ALL,
                                Permission.REQUISITIONS_WORK, Permission.REQUISITIONS_ALL,
                                Permission.POOLS_WORK, Permission.CANDIDATES_MERGE,
-                               Permission.CANDIDATES_EXPORT}),
+                               Permission.CANDIDATES_EXPORT, Permission.MARKETING_CONTENT}),
     # Hiring managers see and act only on the requisitions they are members of
     # (domain.requisitions.access).
     Role.HIRING_MANAGER: frozenset({Permission.REQUISITIONS_WORK}),
     # Event hosts see only the events they host or co-host (domain.events.access).
     Role.EVENT_HOST: frozenset({Permission.EVENTS_HOST}),
-    Role.MARKETING: frozenset({Permission.MAIL_OUTBOX_VIEW, Permission.POOLS_WORK}),
+    Role.MARKETING: frozenset({Permission.MAIL_OUTBOX_VIEW, Permission.POOLS_WORK,
+                               Permission.MARKETING_CONTENT}),
     # Counts by group per stage; never individuals, never anything a decision uses.
     Role.EEO_REPORTER: frozenset({Permission.EEO_REPORT}),
 }

@@ -20,6 +20,7 @@ from piccolo.table import Table
 from domain.accounts.tables import SsoSettings, StaffIdentity, StaffUser
 from domain.audit.tables import AuditEntry
 from domain.bulk.tables import BulkAction
+from domain.campaigns.tables import MarketingTemplate
 from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.compliance.tables import RequisitionSearch
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
@@ -363,6 +364,11 @@ REGISTRY: tuple[Rules, ...] = (
                            "token_hash", "prefix", "scopes", "rate_limit_per_minute",
                            "created_by", "created_at", "expires_at", "last_used_at",
                            "revoked_at")}),
+    Rules(MarketingTemplate, None, (), {
+        "id": KEY, **_same("marketing content written by staff, not about candidates",
+                           "name", "description", "purpose", "subject", "html_body",
+                           "text_body", "text_is_custom", "version", "created_by",
+                           "created_at", "updated_by", "updated_at", "archived_at")}),
     Rules(WebhookSubscription, None, (), {
         "id": KEY, **_same("integration configuration", "url", "description", "event_types",
                            "secret", "owner", "active", "allow_private_network",

@@ -1,0 +1,1 @@
+"""Campaigns and nurture: marketing email templates, campaigns to an audience, sequences."""
