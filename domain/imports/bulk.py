@@ -17,6 +17,7 @@ from typing import Any
 from domain.db import connection, fetch
 from domain.dedupe.service import MAX_HINTS_PER_PERSON
 from domain.imports.rules import PersonRow
+from domain.integrations import webhooks
 from settings import get_settings
 
 STAGE = (
@@ -121,6 +122,8 @@ LEDGER = (
     "UNION SELECT s.person FROM import_stage s WHERE NOT s.created AND NOT EXISTS ("
     "SELECT 1 FROM consent_records c WHERE c.person = s.person "
     "AND c.method = $4::varchar OFFSET 0)) x")
+# The same, telling who got an entry (for consent.changed webhooks, when someone listens).
+LEDGER_RETURNING = LEDGER + " RETURNING person"
 
 HINTS = (
     "INSERT INTO duplicate_hints (person, other, reason, status, found_at, decided_by) "
@@ -240,9 +243,30 @@ async def write(rows: list[tuple[PersonRow, tuple[str, str]]], batch: Batch,
         touched = {row["id"] for row in await conn.fetch(FILL_PEOPLE, now)}
         touched |= {row["person"] for row in await conn.fetch(PROFILES, now)}
         await conn.execute(TAGS, tag, batch.by, now)
-        await conn.execute(LEDGER, batch.purpose, batch.text_id, batch.action,
-                           batch.method, now)
+        hooked = await webhooks.listening(["person.created", "consent.changed"])
+        ledger_args = (batch.purpose, batch.text_id, batch.action, batch.method, now)
+        if "consent.changed" in hooked:
+            consented = [row["person"] for row in await conn.fetch(LEDGER_RETURNING,
+                                                                   *ledger_args)]
+        else:
+            consented = []
+            await conn.execute(LEDGER, *ledger_args)
         await conn.execute(HINTS, now, MAX_HINTS_PER_PERSON)
         await conn.execute("DROP TABLE import_stage; SET LOCAL enable_hashjoin = DEFAULT; "
                            "SET LOCAL enable_mergejoin = DEFAULT")
+    if hooked:
+        await _emit(batch, created if "person.created" in hooked else set(), consented, now)
     return Written(created, touched - created)
+
+
+async def _emit(batch: Batch, created: set[int], consented: list[int],
+                now: datetime) -> None:
+    """The webhooks of the batch, in its transaction: one statement per event type (the
+    payloads of domain.people.service.find_or_create and domain.consent.service.record).
+    The outbox relay queues the delivery task after commit."""
+    await webhooks.emit_many("person.created", [
+        ({"person_id": person, "source": batch.source}, person) for person in sorted(created)],
+        now=now)
+    await webhooks.emit_many("consent.changed", [
+        ({"person_id": person, "purpose": batch.purpose, "scope": "", "action": batch.action,
+          "method": batch.method}, person) for person in sorted(consented)], now=now)

@@ -47,6 +47,15 @@ RETURNING event
 """
 
 
+async def listening(types: list[str]) -> set[str]:
+    """Which of `types` an active subscription listens to. A bulk writer asks once per
+    batch before building a payload per row: emit_many writes nothing when nobody
+    listens, but only after every payload was built and sent to the database."""
+    rows = await fetch("SELECT DISTINCT t FROM webhook_subscriptions, unnest(event_types) "
+                       "AS t WHERE active AND t = ANY($1::varchar[])", types)
+    return {row["t"] for row in rows}
+
+
 async def emit(type_: str, payload: dict[str, Any], *, person: int | None = None,
                now: datetime, queue: TaskQueue | None = None) -> int:
     """Record one event of `type_` inside the caller's transaction; returns how many
