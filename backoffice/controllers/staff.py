@@ -1,8 +1,11 @@
 """Staff administration (STAFF_MANAGE): the list, inviting someone, changing roles,
-disabling and re-enabling accounts. Every change is audited with the admin's IP and the
+disabling and re-enabling accounts, resetting a lost second factor and unlinking single
+sign-on identities. Every change is audited with the admin's IP and the
 reason they give (domain.accounts.admin)."""
 
 from __future__ import annotations
+
+import functools
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
@@ -26,6 +29,10 @@ NOTICES = {
     "roles_ended": "Roles saved. A role was taken away, so their open sessions have ended.",
     "disabled": "Account disabled: it cannot sign in, and its open sessions have ended.",
     "enabled": "Account enabled again. They sign in with their existing password.",
+    "totp_reset": "Two-factor sign-in reset, and their open sessions have ended. They sign in "
+                  "with their password alone, or enrol again if a role of theirs requires it.",
+    "unlinked": "Identity unlinked, and their open sessions have ended. Signing in with it "
+                "again follows the usual linking rules.",
 }
 
 
@@ -85,6 +92,8 @@ async def _detail(request: Request, staff_id: int, *, errors: dict | None = None
                 role_choices=ROLE_CHOICES, role_labels=ROLE_LABELS, errors=errors,
                 role_errors={k: v for k, v in errors.items() if k in ("roles", "reason")},
                 state_errors={k: v for k, v in errors.items() if k == "state_reason"},
+                mfa_errors={k: v for k, v in errors.items() if k == "mfa_reason"},
+                identities=await queries.identities(staff_id),
                 form={"roles": list(member["roles"] or ()), "reason": "", "state_reason": "",
                       **(form or {})},
                 history=await queries.recent_changes(staff_id), is_me=me.id == staff_id,
@@ -161,4 +170,44 @@ async def resend(request: Request, staff_id: FromPath[int]) -> Template | Redire
     return Redirect(f"{_BASE}/{staff_id}?notice=resent", status_code=303)
 
 
-ROUTES = [index, invite_form, invite, detail, update_roles, disable, enable, resend]
+async def _security_change(request: Request, staff_id: int, field: str, change, *,
+                           notice: str) -> Template | Redirect:
+    """A reason-required action on someone's sign-in; `field` names the reason input."""
+    await queries.staff_member(staff_id)
+    raw = str((await request.form()).get(field) or "")[:400]
+    reason, errors = parse_reason(raw, required=True)
+    actor = await _actor(request)
+    try:
+        if errors:
+            raise Invalid(errors=errors)
+        await change(reason=reason, actor=actor, clock=request.app.state.clock)
+    except Invalid as exc:
+        message = next(iter(exc.errors.values()), str(exc))
+        # Your own page shows no such form, so the refusal goes to the page's summary.
+        key = "__all__" if actor.staff_id == staff_id else field
+        return await _detail(request, staff_id, errors={key: message}, form={field: raw},
+                             status=422)
+    except Conflict as exc:
+        return await _detail(request, staff_id, errors={"__all__": str(exc)}, status=409)
+    return Redirect(f"{_BASE}/{staff_id}?notice={notice}", status_code=303)
+
+
+@post("/staff/{staff_id:int}/two-factor/reset", name="backoffice.staff.totp_reset",
+      guards=CAN_MANAGE, include_in_schema=False)
+async def reset_two_factor(request: Request, staff_id: FromPath[int]) -> Template | Redirect:
+    return await _security_change(
+        request, staff_id, "mfa_reason",
+        functools.partial(admin.reset_two_factor, staff_id), notice="totp_reset")
+
+
+@post("/staff/{staff_id:int}/identities/{identity_id:int}/unlink",
+      name="backoffice.staff.sso_unlink", guards=CAN_MANAGE, include_in_schema=False)
+async def unlink_identity(request: Request, staff_id: FromPath[int],
+                          identity_id: FromPath[int]) -> Template | Redirect:
+    return await _security_change(
+        request, staff_id, f"unlink_{identity_id}_reason",
+        functools.partial(admin.unlink_identity, staff_id, identity_id), notice="unlinked")
+
+
+ROUTES = [index, invite_form, invite, detail, update_roles, disable, enable, resend,
+          reset_two_factor, unlink_identity]

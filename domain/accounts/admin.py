@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from domain.accounts.permissions import Role
 from domain.accounts.rules import InviteDraft, lost_roles
 from domain.audit import service as audit
-from domain.db import fetch, transaction
+from domain.db import fetch, fetchval, transaction
 from domain.errors import Conflict, Invalid, NotFound
 from domain.mail import service as mail
 from domain.ports import Clock, TaskQueue
@@ -149,3 +149,49 @@ async def enable(staff_id: int, *, reason: str, actor: Actor, clock: Clock) -> N
                     "WHERE id = $1", staff_id)
         await _audit("staff.enabled", staff_id, actor, clock, reason=reason,
                      email=row["email"])
+
+
+OWN_TWO_FACTOR = ("You cannot reset your own two-factor sign-in here. "
+                  "Use Two-factor sign-in under your account instead.")
+TWO_FACTOR_OFF = "Two-factor sign-in is not on for this account: there is nothing to reset."
+OWN_IDENTITY = ("You cannot unlink your own single sign-on identity here: it would end "
+                "your own sessions. Ask another admin.")
+
+
+async def reset_two_factor(staff_id: int, *, reason: str, actor: Actor,
+                           clock: Clock) -> None:
+    """Turn the second factor off (a lost phone) and end every session of the account,
+    which may be in the hands of whoever has the phone. If a role of theirs requires
+    two-factor, the sign-in guard asks them to enrol again."""
+    if staff_id == actor.staff_id:
+        raise Invalid(OWN_TWO_FACTOR, {"reason": OWN_TWO_FACTOR})
+    async with transaction():
+        row = await _locked(staff_id)
+        if await fetchval("SELECT totp_enabled_at FROM staff_users WHERE id = $1",
+                          staff_id) is None:
+            raise Conflict(TWO_FACTOR_OFF)
+        await fetch(
+            "UPDATE staff_users SET totp_secret = '', totp_enabled_at = NULL, "
+            "totp_last_step = 0, session_epoch = session_epoch + 1 WHERE id = $1", staff_id)
+        await _audit("staff.totp_reset", staff_id, actor, clock, reason=reason,
+                     email=row["email"], sessions_ended=True)
+
+
+async def unlink_identity(staff_id: int, identity_id: int, *, reason: str, actor: Actor,
+                          clock: Clock) -> None:
+    """Remove one SSO link and end the account's sessions; the next sign-in with that
+    identity goes through the first-time linking rules again (domain.accounts.sso)."""
+    if staff_id == actor.staff_id:
+        raise Invalid(OWN_IDENTITY, {"reason": OWN_IDENTITY})
+    async with transaction():
+        row = await _locked(staff_id)
+        gone = await fetch(
+            "DELETE FROM staff_identities WHERE id = $1 AND staff = $2 "
+            "RETURNING issuer, subject", identity_id, staff_id)
+        if not gone:
+            raise NotFound("No such identity on this account.")
+        await fetch("UPDATE staff_users SET session_epoch = session_epoch + 1 WHERE id = $1",
+                    staff_id)
+        await _audit("staff.sso_unlinked", staff_id, actor, clock, reason=reason,
+                     email=row["email"], issuer=gone[0]["issuer"],
+                     subject=gone[0]["subject"], sessions_ended=True)

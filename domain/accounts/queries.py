@@ -1,5 +1,5 @@
-"""Read models for the staff administration pages. Password hashes never leave the table:
-only whether one is set."""
+"""Read models for the staff administration pages. Password hashes and TOTP secrets never
+leave the table: only whether one is set."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from domain.errors import NotFound
 PAGE_SIZE = 50
 _SELECT = (
     "SELECT s.id, s.email, s.full_name, s.roles, s.is_active, s.created_at, s.last_login_at, "
-    "s.disabled_at, s.invited_at, s.password_hash <> '' AS has_password, "
+    "s.disabled_at, s.invited_at, s.password_hash <> '' AS has_password, s.totp_enabled_at, "
     "i.full_name AS invited_by_name FROM staff_users s "
     "LEFT JOIN staff_users i ON i.id = s.invited_by "
 )
@@ -45,6 +45,13 @@ async def staff_member(staff_id: int) -> dict:
     if not rows:
         raise NotFound("No such staff account.")
     return _status(rows[0])
+
+
+async def identities(staff_id: int) -> list[dict]:
+    """The account's SSO links, oldest first (issuer and subject are not secrets)."""
+    return await fetch(
+        "SELECT id, issuer, subject, email_at_link, created_at, last_login_at "
+        "FROM staff_identities WHERE staff = $1 ORDER BY id", staff_id)
 
 
 async def recent_changes(staff_id: int, *, limit: int = 10) -> list[dict]:
