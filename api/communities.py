@@ -92,7 +92,7 @@ async def add_member(request: Request, slug: Slug, data: JSONBody[NewMember]) ->
     await communities.request_membership(
         communities.JoinRequest(slug=slug, email=email, full_name=clean_name(data.full_name),
                                 interests=tuple(data.interests), consent_text_id=text["id"],
-                                user_agent=caller(request).actor),
+                                user_agent=caller(request).actor, method="api"),
         clock=request.app.state.clock, queue=request.app.state.queue)
     return Response(Pending("pending", "A confirmation email is on its way; the membership "
                                        "starts when the person confirms."), status_code=202)

@@ -10,7 +10,7 @@ import msgspec
 from litestar import Request, Response, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 
-from api.auth import requires
+from api.auth import caller, requires
 from api.common import NO_NUL, Cursor, Id, Limit, etagged, next_link, one_as, rows_as
 from domain.db import transaction
 from domain.errors import Invalid
@@ -178,7 +178,7 @@ async def _apply(person_id: int, changes: PersonChanges, request: Request) -> No
             raise Invalid("; ".join(problems), {"links": "; ".join(problems)})
     update = ProfileUpdate(**{key: tuple(value) if isinstance(value, list) else value
                               for key, value in merged.items() if value is not None})
-    await update_profile(person_id, update, clock=clock)
+    await update_profile(person_id, update, clock=clock, source=caller(request).actor)
 
 
 @patch("/people/{person_id:int}", guards=[requires("people:write")],

@@ -28,6 +28,7 @@ class JoinRequest:
     consent_text_id: int
     ip: str | None = None
     user_agent: str | None = None
+    method: str = "web_form"  # how the request came (consent.rules.METHOD_LABELS)
 
 
 class ConfirmationProblem(DomainError):
@@ -83,7 +84,7 @@ async def request_membership(
             return
         await consent.record(
             person_id=person["id"], purpose=COMMUNITY_EMAILS, scope=community["slug"],
-            text_id=request.consent_text_id, action="requested", method="web_form",
+            text_id=request.consent_text_id, action="requested", method=request.method,
             at=now, ip=request.ip, user_agent=request.user_agent,
         )
         await engagement.record(

@@ -46,6 +46,7 @@ METHOD_LABELS = {
     "preference_centre": "In your preference centre",
     "one_click_unsubscribe": "Unsubscribe link in an email",
     "policy": "Automatically, when it reached its expiry date",
+    "api": "Sent to us by a system connected to ours (API)",
 }
 
 

@@ -75,8 +75,10 @@ def _guard(update: ProfileUpdate) -> None:
         raise Invalid(errors=dict.fromkeys(bad, "This value is not allowed."))
 
 
-async def update_profile(person_id: int, update: ProfileUpdate, *, clock: Clock) -> list[str]:
-    """Save the profile; returns the names of the fields that changed (maybe none)."""
+async def update_profile(person_id: int, update: ProfileUpdate, *, clock: Clock,
+                         source: str = "portal") -> list[str]:
+    """Save the profile; returns the names of the fields that changed (maybe none).
+    `source` goes on the profile_updated engagement event (who made the change)."""
     _guard(update)
     now = clock.now()
     async with transaction():
@@ -91,7 +93,7 @@ async def update_profile(person_id: int, update: ProfileUpdate, *, clock: Clock)
                           person_id, update.full_name, now)
         await _upsert_profile(person_id, update, status_at, now)
         await engagement.record(person_id=person_id, type="profile_updated", occurred_at=now,
-                                source="portal", payload={"fields": changed})
+                                source=source[:80], payload={"fields": changed})
     return changed
 
 

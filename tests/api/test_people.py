@@ -174,3 +174,7 @@ async def test_patch_changes_only_what_is_allowed(app):
                                              json={"country": "ZZ"}), 422)
         assert bad["errors"] == [{"field": "country", "message": "This value is not allowed."}]
         assert_problem(await api.patch("/api/v1/people/999999", json={"city": "x"}), 404)
+    logged = await fetch("SELECT type, source FROM engagement_events WHERE person = $1",
+                         person_id)
+    assert [(e["type"], e["source"]) for e in logged] == [("profile_updated",
+                                                           "api:HRIS sync")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from domain.consent.rules import method_label
 from domain.db import fetch
 from tests.api.support import assert_problem, client, make_token
 from tests.events_support import create_event, person
@@ -104,8 +105,10 @@ async def test_the_api_invites_to_a_community_but_cannot_confirm_consent(app, co
             ("new@example.com", "pending")]
         listed = (await api.get("/api/v1/communities")).json()
         assert [c["slug"] for c in listed] == ["engineering"]
-    states = await fetch("SELECT action FROM consent_records")
-    assert [row["action"] for row in states] == ["requested"]
+    states = await fetch("SELECT action, method, user_agent FROM consent_records")
+    assert [(r["action"], r["method"], r["user_agent"]) for r in states] == [
+        ("requested", "api", "api:HRIS sync")]
+    assert method_label("api") == "Sent to us by a system connected to ours (API)"
 
 
 async def test_events_registrations_pools_and_segment_counts(app):
@@ -129,13 +132,13 @@ async def test_events_registrations_pools_and_segment_counts(app):
     token = await make_token("events:read", "pools:read")
     async with client(app, token.token) as api:
         events = (await api.get("/api/v1/events")).json()
-        assert [e["slug"] for e in events] == ["meetup"]
+        assert [e["slug"] for e in events["items"]] == ["meetup"] and events["next"] is None
         registrations = await api.get("/api/v1/events/meetup/registrations")
         assert [r["person"] for r in registrations.json()["items"]] == [ann]
         assert "secret" not in registrations.text
         assert_problem(await api.get("/api/v1/events/nope/registrations"), 404)
         pools = (await api.get("/api/v1/pools")).json()
-        assert [p["name"] for p in pools] == ["Shared"]
+        assert [p["name"] for p in pools["items"]] == ["Shared"] and pools["next"] is None
         members = (await api.get(f"/api/v1/pools/{shared}/members")).json()
         assert [m["person"] for m in members["items"]] == [ann]
         assert_problem(await api.get(f"/api/v1/pools/{private}/members"), 404)
@@ -143,3 +146,32 @@ async def test_events_registrations_pools_and_segment_counts(app):
         assert count.status_code == 200, count.text
         assert count.json() == {"id": segment, "name": "Anns", "count": 0}
         assert_problem(await api.get("/api/v1/segments/999999/count"), 404)
+
+
+async def test_every_list_pages_with_a_cursor(app):
+    """Requisitions, events and pools page like the rest: each row once, in order."""
+    from tests.jobs_support import create_requisition
+
+    for n in range(7):
+        await create_requisition(f"req-{n}", title=f"Req {n}")
+        await fetch("INSERT INTO talent_pools (name, visibility, created_at, updated_at) "
+                    "VALUES ($1, 'shared', now(), now())", f"Pool {n}")
+        await fetch("INSERT INTO events (slug, title, description, kind, starts_at, ends_at, "
+                    "time_zone, venue, join_url, capacity, taken, status, created_at, "
+                    "updated_at) VALUES ($1, $1, '', 'in_person', now(), now() + interval "
+                    "'1 hour', 'UTC', 'Here', '', 10, 0, 'published', now(), now())",
+                    f"event-{n}")
+    token = await make_token("events:read", "pools:read", "requisitions:read")
+    async with client(app, token.token) as api:
+        for path, key, expected in (("/api/v1/requisitions", "id", 7),
+                                    ("/api/v1/events", "slug", 7),
+                                    ("/api/v1/pools", "name", 7)):
+            seen, url = [], f"{path}?limit=3"
+            while url:
+                page = await api.get(url)
+                assert page.status_code == 200, page.text
+                body = page.json()
+                assert len(body["items"]) <= 3
+                seen += [item[key] for item in body["items"]]
+                url = body["next"]
+            assert len(seen) == len(set(seen)) == expected, (path, seen)
