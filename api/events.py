@@ -49,9 +49,17 @@ class RegistrationsPage(msgspec.Struct):
     next: str | None
 
 
-@get("/events", guards=[requires("events:read")], summary="Events")
-async def event_list(status: Status = "") -> list[Event]:
-    return rows_as(await queries.api_events(status=status), Event)
+class EventsPage(msgspec.Struct):
+    items: list[Event]
+    next: str | None
+
+
+@get("/events", guards=[requires("events:read")], summary="Events, latest start first")
+async def event_list(request: Request, status: Status = "", cursor: Cursor = "",
+                     limit: Limit = 50) -> EventsPage:
+    rows, after = await queries.api_events(status=status, cursor=cursor or None, limit=limit)
+    return EventsPage(rows_as(rows, Event), next_link(request, after, status=status,
+                                                      limit=limit))
 
 
 @get("/events/{slug:str}/registrations", guards=[requires("events:read")],

@@ -87,9 +87,19 @@ class Move(msgspec.Struct, forbid_unknown_fields=True):
     from_stage: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
 
 
-@get("/requisitions", guards=[requires("requisitions:read")], summary="Requisitions")
-async def requisition_list(status: Status = "") -> list[RequisitionSummary]:
-    return rows_as(await requisitions.api_requisitions(status=status), RequisitionSummary)
+class RequisitionsPage(msgspec.Struct):
+    items: list[RequisitionSummary]
+    next: str | None
+
+
+@get("/requisitions", guards=[requires("requisitions:read")],
+     summary="Requisitions, newest first")
+async def requisition_list(request: Request, status: Status = "", cursor: Cursor = "",
+                           limit: Limit = 50) -> RequisitionsPage:
+    rows, after = await requisitions.api_requisitions(status=status, cursor=cursor or None,
+                                                      limit=limit)
+    return RequisitionsPage(rows_as(rows, RequisitionSummary),
+                            next_link(request, after, status=status, limit=limit))
 
 
 @get("/requisitions/{requisition_id:int}", guards=[requires("requisitions:read")],

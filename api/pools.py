@@ -46,10 +46,15 @@ class SegmentCount(msgspec.Struct):
     count: int
 
 
-@get("/pools", guards=[requires("pools:read")], summary="Shared talent pools")
-async def pool_list() -> list[Pool]:
-    rows = [row for row in await pools.visible_pools(NOBODY) if row["visibility"] == "shared"]
-    return rows_as(rows, Pool)
+class PoolsPage(msgspec.Struct):
+    items: list[Pool]
+    next: str | None
+
+
+@get("/pools", guards=[requires("pools:read")], summary="Shared talent pools, newest first")
+async def pool_list(request: Request, cursor: Cursor = "", limit: Limit = 50) -> PoolsPage:
+    rows, after = await pools.api_shared_pools(cursor=cursor or None, limit=limit)
+    return PoolsPage(rows_as(rows, Pool), next_link(request, after, limit=limit))
 
 
 @get("/pools/{pool_id:int}/members", guards=[requires("pools:read")],

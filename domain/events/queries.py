@@ -128,11 +128,20 @@ async def upcoming_for_community(community_id: int, now: datetime, limit: int = 
 
 # --- The REST API's read models (api/events.py) ------------------------------------------
 
-async def api_events(*, status: str = "", limit: int = 500) -> list[dict]:
-    return await fetch(
-        "SELECT id, slug, title, kind, starts_at, ends_at, time_zone, venue, capacity, taken, "
-        "registration_deadline, status, created_at FROM events WHERE ($1 = '' OR status = $1) "
-        "ORDER BY starts_at DESC, id DESC LIMIT $2", status, limit)
+async def api_events(*, status: str = "", cursor: str | None = None,
+                     limit: int = 50) -> tuple[list[dict], str | None]:
+    """Events, latest start first, keyset-paginated."""
+    args: list = [status]
+    where = ["($1 = '' OR status = $1)"]
+    after = older_than(cursor, args, "starts_at", "id")
+    if after:
+        where.append(after)
+    args.append(limit + 1)
+    rows = await fetch(
+        "SELECT id, slug, title, kind, starts_at, ends_at, time_zone, venue, capacity, taken, "  # noqa: S608  # nosec B608 # constant fragments, $n values
+        f"registration_deadline, status, created_at FROM events WHERE {' AND '.join(where)} "
+        f"ORDER BY starts_at DESC, id DESC LIMIT ${len(args)}", *args)
+    return split_page(rows, limit, "starts_at")
 
 
 async def api_registrations(event_id: int, *, status: str = "", cursor: str | None = None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from domain.db import fetch
 from domain.errors import NotFound
-from domain.keyset import decode_cursor, encode_cursor
+from domain.keyset import decode_cursor, encode_cursor, older_than, split_page
 from domain.people import queries as people_queries
 from domain.people.tags import tags_of
 from domain.pools.rules import stage_label
@@ -34,6 +34,26 @@ async def visible_pools(staff_id: int) -> list[dict]:
         "FROM talent_pools tp LEFT JOIN staff_users s ON s.id = tp.owner "
         "WHERE (tp.visibility = 'shared' OR tp.owner = $1) "
         "ORDER BY lower(tp.name)", staff_id)
+
+
+async def api_shared_pools(*, cursor: str | None = None,
+                           limit: int = 50) -> tuple[list[dict], str | None]:
+    """Shared pools (the REST API's view: nobody's private pools), newest first, with
+    their size: the maintained audience for dynamic pools, the members for static ones."""
+    args: list = []
+    where = ["tp.visibility = 'shared'"]
+    after = older_than(cursor, args, "tp.created_at", "tp.id")
+    if after:
+        where.append(after)
+    args.append(limit + 1)
+    rows = await fetch(
+        "SELECT tp.id, tp.name, tp.kind, tp.job_function, tp.created_at, tp.updated_at, "  # noqa: S608  # nosec B608 # constant fragments, $n values
+        "CASE WHEN tp.kind = 'dynamic' THEN (SELECT s.members FROM pool_snapshots s "
+        "  WHERE s.pool = tp.id ORDER BY s.day DESC LIMIT 1) "
+        "ELSE (SELECT count(*) FROM pool_members m WHERE m.pool = tp.id) END AS members "
+        f"FROM talent_pools tp WHERE {' AND '.join(where)} "
+        f"ORDER BY tp.created_at DESC, tp.id DESC LIMIT ${len(args)}", *args)
+    return split_page(rows, limit, "created_at")
 
 
 async def pool(pool_id: int, staff_id: int) -> dict:

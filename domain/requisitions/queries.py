@@ -6,6 +6,7 @@ import json
 
 from domain.db import fetch
 from domain.errors import NotFound
+from domain.keyset import older_than, split_page
 
 # The list's filter: "active" (draft, open, on hold) or one status.
 LIST_FILTERS = {"active": "Active", "draft": "Draft", "open": "Open", "on_hold": "On hold",
@@ -81,10 +82,19 @@ _API_REQUISITION = ("SELECT id, slug, title, team, locations, remote_policy, emp
                     "created_at, updated_at FROM requisitions")
 
 
-async def api_requisitions(*, status: str = "", limit: int = 500) -> list[dict]:
-    return await fetch(
-        f"{_API_REQUISITION} WHERE ($1 = '' OR status = $1) "  # nosec B608 # a constant select
-        "ORDER BY created_at DESC, id DESC LIMIT $2", status, limit)
+async def api_requisitions(*, status: str = "", cursor: str | None = None,
+                           limit: int = 50) -> tuple[list[dict], str | None]:
+    """Requisitions, newest first, keyset-paginated."""
+    args: list = [status]
+    where = ["($1 = '' OR status = $1)"]
+    after = older_than(cursor, args, "created_at", "id")
+    if after:
+        where.append(after)
+    args.append(limit + 1)
+    rows = await fetch(
+        f"{_API_REQUISITION} WHERE {' AND '.join(where)} "  # nosec B608 # a constant select, $n values
+        f"ORDER BY created_at DESC, id DESC LIMIT ${len(args)}", *args)
+    return split_page(rows, limit, "created_at")
 
 
 async def api_requisition(requisition_id: int) -> dict:
