@@ -21,7 +21,9 @@ from web_common import page
 CAN_READ = [requires(Permission.STAFF_MANAGE)]
 PREFIXES = (("pipeline.", "Pipeline"), ("requisition.", "Requisitions"),
             ("interview.", "Interviews"), ("event.", "Events"), ("privacy.", "Privacy"),
-            ("staff.", "Staff sign-in and access"), ("candidate.", "Candidates"),
+            ("staff.", "Staff sign-in and access"), ("sso.", "Single sign-on settings"),
+            ("api.", "API calls refused"), ("api_token.", "API tokens"),
+            ("webhook.", "Webhooks"), ("candidate.", "Candidates"),
             ("compliance.", "Compliance"))
 
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from domain.compliance.audit_labels import action_label
 from domain.csv_safety import csv_line
 from domain.db import fetch
 
@@ -103,7 +104,8 @@ def _shown(row: dict) -> dict:
     if not isinstance(detail, str):
         detail = json.dumps(detail, sort_keys=True)
     detail = "" if detail in ("{}", "null") else detail
-    return {**row, "subject": redact(row["subject"]), "detail": redact(detail)}
+    return {**row, "subject": redact(row["subject"]), "detail": redact(detail),
+            "label": action_label(row["action"])}
 
 
 async def page(filters: Filters, *, before: int = 0, size: int = PAGE_SIZE) -> Page:
