@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from domain.accounts import invites as staff_invites
 from domain.bulk import emails as bulk_emails
+from domain.campaigns import templates as marketing_templates
 from domain.communities import service as communities
 from domain.events import emails as events_emails
 from domain.events import messaging as events_messaging
@@ -36,6 +37,7 @@ BUILDERS: dict[str, ContextBuilder] = {
     **events_emails.EMAIL_CONTEXTS,
     **events_messaging.EMAIL_CONTEXTS,
     **hiring_emails.EMAIL_CONTEXTS,
+    **marketing_templates.EMAIL_CONTEXTS,
     **identity_emails.EMAIL_CONTEXTS,
     **interview_availability.EMAIL_CONTEXTS,
     **interview_emails.EMAIL_CONTEXTS,

@@ -1,0 +1,175 @@
+"""Marketing templates, the pure part: merge fields, the email HTML allow-list, the text
+version generated from the HTML, one-line subjects and the save-time checks.
+
+Rendering goes through the shared sandbox (domain.sandbox). The HTML is rendered with
+autoescape on, so a person called `<script>` is shown as typed, and is cleaned with nh3
+both when it is saved and after every render: only tags and attributes that email
+clients need survive, links are http(s) or mailto, images http(s).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import nh3
+from markupsafe import Markup
+
+from domain.consent.rules import COMMUNITY_EMAILS, EVENT_EMAILS, PURPOSE_LABELS
+from domain.sandbox import HTML, PLAIN, TemplateProblem, render, source_problem
+
+PURPOSES = {purpose: PURPOSE_LABELS[purpose] for purpose in (COMMUNITY_EMAILS, EVENT_EMAILS)}
+MAX_NAME, MAX_DESCRIPTION, MAX_SUBJECT, MAX_BODY = 120, 500, 200, 50_000
+
+# name → what it is (shown beside the editor). Flat names only: `event_title`, not
+# `event.title`, so the sandbox context stays a dict of strings.
+MERGE_FIELDS: dict[str, str] = {
+    "first_name": "The person's first name (may be empty)",
+    "full_name": "The person's full name (may be empty)",
+    "skills": "The person's top skills, joined with commas (may be empty)",
+    "community": "The person's talent community for this purpose, if any",
+    "event_title": "The event's title, when the campaign is about an event",
+    "requisition": "The job's title, when the campaign is about a job",
+    "recruiter_signature": "The sending staff member's name and our company",
+    "unsubscribe_url": "The one-click unsubscribe link (required)",
+    "preferences_url": "The person's email preferences link",
+    "postal_address": "Our company postal address (required)",
+}
+SAMPLE_CONTEXT: dict[str, str] = {
+    "first_name": "Ada", "full_name": "Ada Lovelace", "skills": "Python, PostgreSQL, Go",
+    "community": "Engineering", "event_title": "Platform engineering meetup",
+    "requisition": "Backend engineer", "recruiter_signature": "Grace Hopper, Acme",
+    "unsubscribe_url": "https://example.com/u/sample-unsubscribe",
+    "preferences_url": "https://example.com/preferences/sample",
+    "postal_address": "1 Sample Street, Sampletown",
+}
+REQUIRED = {"unsubscribe_url": "the unsubscribe link {{ unsubscribe_url }}",
+            "postal_address": "our postal address {{ postal_address }}"}
+
+TAGS = {"p", "a", "strong", "em", "b", "i", "ul", "ol", "li", "h1", "h2", "h3", "br", "hr",
+        "img", "table", "thead", "tbody", "tr", "th", "td", "blockquote"}
+ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"},
+              "td": {"colspan", "rowspan", "align"}, "th": {"colspan", "rowspan", "align"},
+              "table": {"width"}}
+_SCHEMES = {"href": ("http://", "https://", "mailto:"), "src": ("http://", "https://")}
+_MERGE_ONLY = re.compile(r"^\{\{\s*[a-z_]+\s*\}\}")
+
+
+def _url_filter(*, allow_merge_fields: bool):
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if attribute not in _SCHEMES:
+            return value
+        if allow_merge_fields and _MERGE_ONLY.match(value.strip()):
+            return value
+        return value if value.strip().lower().startswith(_SCHEMES[attribute]) else None
+    return keep
+
+
+def sanitise(html: str, *, allow_merge_fields: bool = False) -> str:
+    """The email allow-list. At save time a link may be a merge field (`{{ … }}`)."""
+    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES,
+                     attribute_filter=_url_filter(allow_merge_fields=allow_merge_fields),
+                     url_schemes={"http", "https", "mailto"},
+                     link_rel="noopener noreferrer", strip_comments=True)
+
+
+def one_line(text: str) -> str:
+    """A header value on one line: CR, LF, U+2028 and other line breaks become spaces, so
+    a name in a subject can never start another header."""
+    return " ".join(text.split())
+
+
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "table", "tr", "ul", "ol", "blockquote", "hr"}
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag in _BLOCKS:
+            self.parts.append("\n\n")
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag in {"td", "th"}:
+            self.parts.append(" ")
+        elif tag == "img" and values.get("alt"):
+            self.parts.append(f"[{values['alt']}]")
+        elif tag == "a":
+            self.links.append(values.get("href"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self.parts.append("\n\n")
+        elif tag == "a" and self.links:
+            href = self.links.pop()
+            if href and not href.startswith("mailto:"):
+                self.parts.append(f" ({href})")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def html_to_text(html: str) -> str:
+    """Readable plain text: paragraphs separated by a blank line, list items as `- `,
+    links followed by their URL in brackets."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    lines = [line.strip() for line in "".join(parser.parts).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    html: Markup
+    text: str
+
+
+def render_template(subject: str, html_body: str, text_body: str,
+                    values: Mapping[str, str]) -> Rendered:
+    """Render for one recipient (raises TemplateProblem). An empty text body means the
+    text version is generated from the rendered HTML."""
+    line = one_line(render(PLAIN, subject, values, "subject"))
+    html = sanitise(render(HTML, html_body, values, "HTML body"))
+    text = (render(PLAIN, text_body, values, "text body") if text_body.strip()
+            else html_to_text(html))
+    return Rendered(subject=line, html=Markup(html), text=text)  # noqa: S704 nh3-cleaned
+
+
+def problems(subject: str, html_body: str, text_body: str) -> dict[str, str]:
+    """Why these sources cannot be saved, per field; {} when fine. Syntax and unknown
+    fields first, then a render with sample values that must show the unsubscribe link
+    and the postal address in the HTML (and in a custom text body)."""
+    errors: dict[str, str] = {}
+    sources = {"subject": (PLAIN, subject), "html_body": (HTML, html_body)}
+    if text_body.strip():
+        sources["text_body"] = (PLAIN, text_body)
+    for field, (env, source) in sources.items():
+        message = source_problem(source, MERGE_FIELDS)
+        if not message:
+            try:
+                output = render(env, source, SAMPLE_CONTEXT, "template")
+            except TemplateProblem as exc:
+                message = str(exc)
+            else:
+                message = "" if field == "subject" else _missing(output)
+        if message:
+            errors[field] = message
+    return errors
+
+
+def _missing(output: str) -> str:
+    absent = [what for name, what in REQUIRED.items() if SAMPLE_CONTEXT[name] not in output]
+    if not absent:
+        return ""
+    return ("Every marketing email must include " + " and ".join(absent)
+            + " (add them to the footer).")
