@@ -21,6 +21,7 @@ from backoffice.controllers import (
     interviews,
     invitations,
     mail,
+    marketing_templates,
     offers,
     pipeline,
     pool_review,
@@ -50,7 +51,7 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                pipeline, applications, audit_log, reports, requisition_metrics,
                interviews, scorecards, offers, pools, pool_review, bulk, segments, skills,
                imports, staff, account, invitations, api_tokens, sso, sso_settings,
-               security, webhooks]
+               security, webhooks, marketing_templates]
 
 
 def create_router(*, middleware: list) -> Router:
