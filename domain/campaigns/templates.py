@@ -136,8 +136,8 @@ async def set_archived(template_id: int, archived: bool, *, by: Staff, clock: Cl
     now = clock.now()
     async with transaction():
         rows = await fetch(
-            "UPDATE marketing_templates SET archived_at = CASE WHEN $2 THEN $3 END, "
-            "updated_by = $4, updated_at = $3 WHERE id = $1 RETURNING name",
+            "UPDATE marketing_templates SET archived_at = CASE WHEN $2::boolean "
+            "THEN $3::timestamptz END, updated_by = $4 WHERE id = $1 RETURNING name",
             template_id, archived, now, by.email)
         if not rows:
             raise NotFound("There is no such marketing template.")
