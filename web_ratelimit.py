@@ -62,6 +62,29 @@ async def allow(redis, key: str, *, limit: int, window_seconds: int,
     return count <= limit
 
 
+async def count_use(redis, key: str, *, window_seconds: int, clock: Clock = time.time) -> None:
+    """Count one use of `key` (a failure, say) without asking whether it was allowed:
+    `wait_if_over` asks before the next attempt."""
+    await _uses_in_window(redis, f"talentloop:ratelimit:{key}", window_seconds=window_seconds,
+                          now=clock())
+
+
+async def wait_if_over(redis, key: str, *, limit: int, window_seconds: int,
+                       clock: Clock = time.time) -> int | None:
+    """Without counting a use: None while fewer than `limit` uses of `key` are in the
+    window, else in how many seconds enough of them leave it to fall below the limit."""
+    now = clock()
+    full = f"talentloop:ratelimit:{key}"
+    since = f"({now - window_seconds}"  # exclusive, as _uses_in_window drops older ones
+    count = int(await redis.zcount(full, since, "+inf"))
+    if count < limit:
+        return None
+    leaving = await redis.zrangebyscore(full, since, "+inf", start=count - limit, num=1,
+                                        withscores=True)
+    oldest = float(leaving[0][1]) if leaving else now
+    return max(1, math.ceil(oldest + window_seconds - now))
+
+
 async def retry_after(redis, key: str, *, limit: int, window_seconds: int,
                       clock: Clock = time.time) -> int | None:
     """Like `allow`, but over the limit says in how many seconds the oldest use leaves the

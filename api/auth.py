@@ -4,6 +4,11 @@
 the token is fine but lacks the scope. Both are security events in the audit log, with the
 route and the reason but never the token. Then the token's own rate limit (Redis, shared by
 every web process): 429 with Retry-After.
+
+Failed authentications are counted per socket peer (never X-Forwarded-For, which the
+client writes): after AUTH_FAILURES_PER_MINUTE of them in a sliding minute, that peer gets
+429 before any token it sends is looked at, so guessing tokens stops there; other peers,
+and their tokens, are not affected.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from litestar.handlers.base import BaseRouteHandler
 from domain.audit import service as audit
 from domain.integrations import tokens
 from domain.integrations.rules import grants
-from web_ratelimit import retry_after
+from web_ratelimit import count_use, retry_after, wait_if_over
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
 CALLER = "talentloop_api_caller"
@@ -30,6 +35,7 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="talentloop"'}
 # cannot flood the log, and every kind of refusal is still on record.
 EVENT_WINDOW_SECONDS = 60
 RATE_WINDOW_SECONDS = 60
+AUTH_FAILURES_PER_MINUTE = 30
 
 
 def caller(connection: ASGIConnection) -> tokens.ApiCaller:
@@ -55,11 +61,25 @@ def _bearer(connection: ASGIConnection) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+def _failures_key(connection: ASGIConnection) -> str:
+    return f"api-auth-failed:{connection.client.host if connection.client else 'unknown'}"
+
+
 async def _authenticate(connection: ASGIConnection, needed: str) -> tokens.ApiCaller:
+    redis = connection.app.state.redis
+    wait = await wait_if_over(redis, _failures_key(connection), limit=AUTH_FAILURES_PER_MINUTE,
+                              window_seconds=RATE_WINDOW_SECONDS)
+    if wait is not None:
+        await _security_event(connection, "api.auth_failed", who="",
+                              reason="too_many_failures", scope=needed)
+        raise TooManyRequestsException(
+            "Too many failed authentications from your network. Wait and try again.",
+            headers={"Retry-After": str(wait)})
     presented = _bearer(connection)
     found = await tokens.authenticate(presented, clock=connection.app.state.clock) \
         if presented else None
     if found is None:
+        await count_use(redis, _failures_key(connection), window_seconds=RATE_WINDOW_SECONDS)
         reason = "invalid_token" if presented else "missing_token"
         await _security_event(connection, "api.auth_failed", who="", reason=reason,
                               scope=needed)
