@@ -583,11 +583,13 @@ async def test_people_import_pages_are_accessible(page, live_server):
 
 
 async def test_staff_administration_pages_are_accessible(page, live_server):
-    """The staff list, the invite form (also with its errors), a colleague's page, your
-    sessions, and the set-your-password page an invitation links to (and its problem page)."""
+    """The staff list, the invite form (also with its errors), a colleague's page (with its
+    two-factor reset and SSO unlink forms), your sessions, and the set-your-password page
+    an invitation links to (and its problem page)."""
     from domain.accounts import admin as staff_admin
     from domain.accounts import service as accounts
     from domain.accounts.rules import InviteDraft
+    from domain.db import fetch
     from domain.ports import SystemClock
     from domain.tokens import service as tokens
     from domain.tokens.signer import Purpose
@@ -604,6 +606,11 @@ async def test_staff_administration_pages_are_accessible(page, live_server):
     for path in (f"/backoffice/invitations/{token}", "/backoffice/invitations/not-a-real-token"):
         await page.goto(live_server.url(path))
         await assert_accessible(page, path)
+    # Two-factor on and a linked identity, so the colleague's page shows its reset and
+    # unlink forms.
+    await fetch("UPDATE staff_users SET totp_enabled_at = now() WHERE id = $1", invited)
+    await fetch("INSERT INTO staff_identities (staff, issuer, subject, created_at) "
+                "VALUES ($1, 'https://idp.test.local', 'nia-subject', now())", invited)
     await page.get_by_role("link", name="Go to sign-in").click()
     await sign_in_staff(page, live_server.base_url, "admin@test.local", "a-long-admin-password")
     for path in ("/backoffice/staff", "/backoffice/staff/invite", f"/backoffice/staff/{invited}",
@@ -619,3 +626,7 @@ async def test_staff_administration_pages_are_accessible(page, live_server):
     await page.get_by_role("button", name="Disable account").click()
     await page.wait_for_selector("[data-error-summary]")
     await assert_accessible(page, "disable form with errors")
+    await page.goto(live_server.url(f"/backoffice/staff/{invited}"))
+    await page.get_by_role("button", name="Reset two-factor").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, "two-factor reset form with errors")
