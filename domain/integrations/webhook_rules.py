@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 EVENT_TYPES: dict[str, str] = {
     "person.created": "person_id, source",
     "consent.changed": "person_id, purpose, scope, action (requested|given|withdrawn|"
-                       "expired), method",
+                       "expired|noted: an import's legitimate interest), method",
     "application.created": "application_id, requisition_id, person_id",
     "application.stage_changed": "application_id, requisition_id, person_id, "
                                  "from_stage_id, to_stage_id, to_stage, kind",
