@@ -203,6 +203,13 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/backoffice/skills/unmatched": (staff(P.SKILLS_MANAGE), ("-",)),
     "/backoffice/skills/{skill_id:int}": (staff(P.SKILLS_MANAGE), ("-", "missing")),
     "/backoffice/skills/{skill_id:int}/merge": (staff(P.SKILLS_MANAGE), ("-", "missing")),
+    # Marketing templates: "-" is one created for the world (any marketing template).
+    "/backoffice/campaigns/templates": (staff(P.MARKETING_CONTENT), ("-",)),
+    "/backoffice/campaigns/templates/new": (staff(P.MARKETING_CONTENT), ("-",)),
+    "/backoffice/campaigns/templates/{marketing_template_id:int}": (
+        staff(P.MARKETING_CONTENT), ("-", "missing")),
+    "/backoffice/campaigns/templates/{marketing_template_id:int}/preview": (
+        staff(P.MARKETING_CONTENT), ("-", "missing")),
     "/backoffice/hiring-setup": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/reasons": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/emails": (staff(P.HIRING_SETUP), ("-",)),
@@ -367,13 +374,19 @@ async def _world(app, clock) -> World:
     bulk_export = await bulk.start("export_csv", {"person_ids": [people["A"]]}, {},
                                    staff=recruiter, now=SystemClock().now(), queue=None)
     template = await fetch("SELECT id FROM stage_templates ORDER BY id LIMIT 1")
+    marketing_template = await fetch(
+        "INSERT INTO marketing_templates (name, purpose, subject, html_body, created_at, "
+        "updated_at) VALUES ('News', 'event_emails', 'News', '<p>{{ unsubscribe_url }} "
+        "{{ postal_address }}</p>', now(), now()) RETURNING id")
     ids: dict[str, dict[str, object]] = {
         "requisition_id": {k: v["id"] for k, v in requisitions.items()},
         "application_id": {**applications,
                            **{k: applications[o] for k, o in (("A", "X"), ("B", "Y"))}},
         "interview_id": interviews, "event_id": event_ids,
         "slug": {"X": "job-x", "-": "engineering"}, "person_id": people, "cv_id": cvs,
-        "template_id": {"-": template[0]["id"]}, "token": {"-": "not-a-real-token"},
+        "template_id": {"-": template[0]["id"]},
+        "marketing_template_id": {"-": marketing_template[0]["id"]},
+        "token": {"-": "not-a-real-token"},
         "key": {"missing": "no-such-message"}, "provider": {"-": "github"},
         "path": {"-": "no-such-page"}, "file_path": {"-": "css/talentloop.css"},
         "stage": {"-": "applied"}, "export_id": exports, "pool_id": pools,
