@@ -19,7 +19,7 @@ from domain.bootstrap import ensure_reference_data
 from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS
 from domain.db import connection, transaction
-from domain.demo import data, jobs_writer, talent
+from domain.demo import data, jobs_writer, marketing, talent
 from domain.demo import events as demo_events
 from domain.demo import jobs as demo_jobs
 from domain.demo.jobs_data import JOBS
@@ -99,6 +99,7 @@ async def seed_demo(
         # which segments on engagement read (profiles and pools do not change scores).
         written = await talent.write(conn, seed=seed, now=now, people=talent.people_of(
             plan.people, plan.memberships, {c.id: c.slug for c in communities}, person_ids))
+        await marketing.write(conn, now=now)
         return SeedSummary(
             True, len(plan.people), len(plan.memberships),
             len(plan.consents) + len(jobs.applications),

@@ -22,6 +22,7 @@ import asyncpg
 import pytest
 
 from domain.accounts.service import authenticate
+from domain.campaigns import templates as marketing
 from domain.db import fetch, fetchval
 from domain.demo.service import STAFF_EMAILS, SeedSummary, seed_demo
 from domain.engagement.rules import LABELS
@@ -741,3 +742,10 @@ async def test_saved_segments_each_match_demo_people(seeded):
         # Built during the seed: the list shows the same count before the worker runs.
         assert await queries.saved_count(definition, now=NOW) == live, row["name"]
         assert row["email"] == "recruiter@demo.local"
+
+
+async def test_demo_marketing_templates_pass_the_form_validation(seeded):
+    rows = await fetch("SELECT * FROM marketing_templates ORDER BY name")
+    assert [row["name"] for row in rows] == ["Community newsletter", "Event invitation"]
+    for row in rows:
+        marketing.parse(dict(row))  # raises Invalid otherwise
