@@ -186,6 +186,9 @@ async def test_admins_cannot_reset_or_unlink_their_own_sign_in_here(admin, froze
                              {"mfa_reason": "testing"})
     assert own.status_code == 422 and "data-error-summary" in own.text
     assert "Use Two-factor sign-in under your account instead" in own.text
+    blank = await admin.submit(f"/backoffice/staff/{admin_id}/two-factor/reset",
+                               {"mfa_reason": ""})
+    assert blank.status_code == 422 and "under your account instead" in blank.text
     unlink = await admin.submit(f"/backoffice/staff/{admin_id}/identities/{identity}/unlink",
                                 {f"unlink_{identity}_reason": "testing"})
     assert unlink.status_code == 422 and "data-error-summary" in unlink.text
