@@ -4,7 +4,12 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from domain.accounts.tables import SsoSettings, StaffIdentity, StaffUser
+from domain.accounts.tables import (
+    SsoSettings,
+    StaffIdentity,
+    StaffRecoveryCode,
+    StaffUser,
+)
 from domain.audit.tables import AuditEntry
 from domain.bulk.tables import BulkAction
 from domain.campaigns.tables import MarketingTemplate
@@ -115,6 +120,7 @@ TABLES = [
     SegmentAudienceMember,
     SegmentDirtyPerson,
     StaffIdentity,
+    StaffRecoveryCode,
     SsoSettings,
     ApiToken,
     WebhookSubscription,

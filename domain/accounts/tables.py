@@ -36,6 +36,18 @@ class StaffUser(Table, tablename="staff_users"):
     totp_last_step = Integer(default=0)  # the last accepted time step: a code works once
 
 
+class StaffRecoveryCode(Table, tablename="staff_recovery_codes"):
+    """Single-use codes for signing in when the authenticator is lost: only a hash is kept
+    (the codes are shown once, at enrolment or when regenerated); `used_at` is set under a
+    row lock, so a code works once."""
+
+    id = Serial(primary_key=True)
+    staff = ForeignKey(references=StaffUser, on_delete=OnDelete.cascade, null=False, index=True)
+    code_hash = Varchar(length=64)
+    created_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
 class StaffIdentity(Table, tablename="staff_identities"):
     """A staff account's link to an OIDC identity, keyed on (issuer, subject): the same
     email under another subject is a different identity, never silently merged."""

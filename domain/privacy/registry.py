@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
-from domain.accounts.tables import SsoSettings, StaffIdentity, StaffUser
+from domain.accounts.tables import (
+    SsoSettings,
+    StaffIdentity,
+    StaffRecoveryCode,
+    StaffUser,
+)
 from domain.audit.tables import AuditEntry
 from domain.bulk.tables import BulkAction
 from domain.campaigns.tables import MarketingTemplate
@@ -355,6 +360,9 @@ REGISTRY: tuple[Rules, ...] = (
         "id": KEY, **_same("a staff account's single sign-on identity (staff data)", "staff",
                            "issuer", "subject", "email_at_link", "created_at",
                            "last_login_at")}),
+    Rules(StaffRecoveryCode, None, (), {
+        "id": KEY, **_same("a staff account's hashed sign-in recovery codes (staff data)",
+                           "staff", "code_hash", "created_at", "used_at")}),
     Rules(SsoSettings, None, (), {
         "id": KEY, **_same("configuration", "local_login_enabled", "jit_provisioning",
                            "default_role", "allowed_domains", "groups_claim", "group_roles",
