@@ -8,8 +8,10 @@ password again, so an installation can never lock everyone out.
 
 An account with TOTP enrolled is half signed in after its password: the session holds
 who and when (no staff id, so nothing else treats it as signed in) for five minutes and
-five codes at most. A role that requires MFA without TOTP enrolled signs in, but every
-page sends it to the enrolment page until it has one (backoffice.totp_guard).
+five codes at most; a recovery code (domain.accounts.recovery_codes) may stand in for
+the authenticator's code and counts toward the same five. A role that requires MFA
+without TOTP enrolled signs in, but every page sends it to the enrolment page until it
+has one (backoffice.totp_guard).
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from backoffice.auth import current_staff, end_session, start_session
 from backoffice.controllers.sso import staff_provider
 from backoffice.forms import LoginForm, safe_next
 from backoffice.totp_guard import ENROL_KEY
+from domain.accounts import recovery_codes, sso, totp
 from domain.accounts import service as accounts
-from domain.accounts import sso, totp
 from domain.accounts.permissions import Role
 from domain.accounts.service import Staff
 from domain.accounts.sso_rules import SsoPolicy, needs_mfa
@@ -156,21 +158,31 @@ async def code_submit(request: Request) -> Template | Redirect:
         request.session.pop(PENDING_KEY, None)
         return Redirect("/backoffice/login?code=expired", status_code=303)
     clock, ip = request.app.state.clock, client_ip(request)
-    code = str((await request.form()).get("code", ""))
+    code = str((await request.form()).get("code", ""))[:100]
     staff = await accounts.get_active(pending["staff_id"])
-    if staff is None or not await totp.verify(staff.id, code, clock=clock):
+    recovery = recovery_codes.looks_like_one(code)
+    left: int | None = None
+    if staff is not None and recovery:
+        left = await recovery_codes.use(staff.id, code, actor=staff.email, ip=ip, clock=clock)
+    if staff is None or (left is None if recovery
+                         else not await totp.verify(staff.id, code, clock=clock)):
         pending["tries"] = int(pending.get("tries", 0)) + 1
         request.session[PENDING_KEY] = pending
+        reason = "wrong recovery code" if recovery else "wrong TOTP code"
         await audit.record(action="staff.login_failed", at=clock.now(),
                            actor=staff.email if staff else "", ip=ip,
-                           detail={"reason": "wrong TOTP code", "tries": pending["tries"]})
+                           detail={"reason": reason, "tries": pending["tries"]})
         if pending["tries"] >= MAX_CODE_TRIES:
             request.session.pop(PENDING_KEY, None)
             return Redirect("/backoffice/login?code=expired", status_code=303)
         return _code_page(request, status=422, error=totp.WRONG_CODE)
     await accounts.record_login(staff.id, staff.email, ip=ip, clock=clock,
-                                method="password+totp")
+                                method="password+recovery_code" if recovery
+                                else "password+totp")
     await start_session(request, staff)
+    if left is not None and left <= recovery_codes.LOW:
+        # Running out: say so (the security page, where new ones are made).
+        return Redirect("/backoffice/account/security?notice=codes_low", status_code=303)
     return Redirect(safe_next(str(pending.get("next", ""))), status_code=303)
 
 

@@ -160,9 +160,9 @@ OWN_IDENTITY = ("You cannot unlink your own single sign-on identity here: it wou
 
 async def reset_two_factor(staff_id: int, *, reason: str, actor: Actor,
                            clock: Clock) -> None:
-    """Turn the second factor off (a lost phone) and end every session of the account,
-    which may be in the hands of whoever has the phone. If a role of theirs requires
-    two-factor, the sign-in guard asks them to enrol again."""
+    """Turn the second factor off (a lost phone), delete its recovery codes and end every
+    session of the account, which may be in the hands of whoever has the phone. If a role
+    of theirs requires two-factor, the sign-in guard asks them to enrol again."""
     if staff_id == actor.staff_id:
         raise Invalid(OWN_TWO_FACTOR, {"reason": OWN_TWO_FACTOR})
     async with transaction():
@@ -173,6 +173,7 @@ async def reset_two_factor(staff_id: int, *, reason: str, actor: Actor,
         await fetch(
             "UPDATE staff_users SET totp_secret = '', totp_enabled_at = NULL, "
             "totp_last_step = 0, session_epoch = session_epoch + 1 WHERE id = $1", staff_id)
+        await fetch("DELETE FROM staff_recovery_codes WHERE staff = $1", staff_id)
         await _audit("staff.totp_reset", staff_id, actor, clock, reason=reason,
                      email=row["email"], sessions_ended=True)
 

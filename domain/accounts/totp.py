@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from domain.accounts import recovery_codes
 from domain.audit import service as audit
 from domain.db import fetch, transaction
 from domain.errors import Invalid
@@ -78,8 +79,10 @@ async def enabled(staff_id: int) -> bool:
     return bool(rows and rows[0]["on"])
 
 
-async def enrol(staff_id: int, *, secret: str, code: str, ip: str, clock: Clock) -> None:
-    """Turn the second factor on once the person shows a code from their authenticator."""
+async def enrol(staff_id: int, *, secret: str, code: str, ip: str,
+                clock: Clock) -> list[str]:
+    """Turn the second factor on once the person shows a code from their authenticator.
+    Returns the new recovery codes, to be shown once (none if it was already on)."""
     step = matching_step(secret, clean_code(code), clock.now().timestamp(), 0)
     if step is None:
         raise Invalid(WRONG_CODE, {"code": WRONG_CODE})
@@ -88,9 +91,12 @@ async def enrol(staff_id: int, *, secret: str, code: str, ip: str, clock: Clock)
             "UPDATE staff_users SET totp_secret = $2, totp_enabled_at = $3, "
             "totp_last_step = $4 WHERE id = $1 AND totp_enabled_at IS NULL RETURNING email",
             staff_id, encrypt(secret), clock.now(), step)
-        if rows:
-            await audit.record(action="staff.totp_enabled", at=clock.now(),
-                               actor=rows[0]["email"], subject=f"staff:{staff_id}", ip=ip)
+        if not rows:
+            return []
+        await audit.record(action="staff.totp_enabled", at=clock.now(),
+                           actor=rows[0]["email"], subject=f"staff:{staff_id}", ip=ip)
+        return await recovery_codes.replace(staff_id, actor=rows[0]["email"], ip=ip,
+                                            clock=clock)
 
 
 async def verify(staff_id: int, code: str, *, clock: Clock) -> bool:
@@ -115,9 +121,11 @@ async def verify(staff_id: int, code: str, *, clock: Clock) -> bool:
 async def disable(staff_id: int, *, code: str, ip: str, clock: Clock) -> None:
     if not await verify(staff_id, code, clock=clock):
         raise Invalid(WRONG_CODE, {"code": WRONG_CODE})
-    rows = await fetch(
-        "UPDATE staff_users SET totp_secret = '', totp_enabled_at = NULL WHERE id = $1 "
-        "RETURNING email", staff_id)
+    async with transaction():
+        rows = await fetch(
+            "UPDATE staff_users SET totp_secret = '', totp_enabled_at = NULL WHERE id = $1 "
+            "RETURNING email", staff_id)
+        await recovery_codes.delete_all(staff_id)
     await audit.record(action="staff.totp_disabled", at=clock.now(),
                        actor=rows[0]["email"] if rows else "", subject=f"staff:{staff_id}",
                        ip=ip)

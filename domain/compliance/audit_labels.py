@@ -17,6 +17,8 @@ ACTION_LABELS: dict[str, str] = {
     "staff.totp_enabled": "Turned on two-step sign-in (authenticator app)",
     "staff.totp_disabled": "Turned off two-step sign-in (authenticator app)",
     "staff.totp_reset": "Two-step sign-in reset by an admin",
+    "staff.recovery_codes_generated": "New two-step sign-in recovery codes made",
+    "staff.recovery_code_used": "Signed in with a recovery code",
     "staff.sso_refused": "Single sign-on refused",
     "staff.sso_linked": "Single sign-on identity linked to an account",
     "staff.sso_unlinked": "Single sign-on identity unlinked from an account",
