@@ -3,11 +3,13 @@ list, new/edit, archive/restore, preview for a chosen person, send a test to one
 
 from __future__ import annotations
 
-from litestar import Request, get, post
+from litestar import MediaType, Request, Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from backoffice.auth import require_staff
+from backoffice.controllers.mail import EMAIL_PREVIEW_POLICY
 from backoffice.permissions import requires
 from domain.accounts.permissions import Permission
 from domain.campaigns import queries, rules
@@ -118,13 +120,8 @@ def _email_document(request: Request, rendered: rules.Rendered) -> str:
                           "postal_address": settings.postal_address})
 
 
-@get("/campaigns/templates/{marketing_template_id:int}/preview",
-     name="backoffice.campaigns.template_preview", guards=CAN_WRITE,
-     include_in_schema=False)
-async def preview(request: Request, marketing_template_id: FromPath[int],
-                  person: FromQuery[int | None] = None, q: FromQuery[str] = "",
-                  notice: FromQuery[str] = "") -> Template:
-    template = await marketing.get(marketing_template_id)
+async def _rendered(request: Request, template: dict, person: int | None) -> tuple:
+    """(chosen person or None, Rendered or None, problem) for a preview."""
     staff = await require_staff(request)
     chosen = None
     if person is not None:
@@ -132,15 +129,40 @@ async def preview(request: Request, marketing_template_id: FromPath[int],
                                                clock=request.app.state.clock)
     values = chosen["values"] if chosen else marketing.sample_values(staff)
     try:
-        rendered, problem = marketing.render(template, values), ""
+        return chosen, marketing.render(template, values), ""
     except TemplateProblem as exc:
-        rendered, problem = None, str(exc)
+        return chosen, None, str(exc)
+
+
+@get("/campaigns/templates/{marketing_template_id:int}/preview",
+     name="backoffice.campaigns.template_preview", guards=CAN_WRITE,
+     include_in_schema=False)
+async def preview(request: Request, marketing_template_id: FromPath[int],
+                  person: FromQuery[int | None] = None, q: FromQuery[str] = "",
+                  notice: FromQuery[str] = "") -> Template:
+    template = await marketing.get(marketing_template_id)
+    chosen, rendered, problem = await _rendered(request, template, person)
     matches = (await people.search_people(q=q[:200], limit=10)).rows if q.strip() else []
     return page(request, "backoffice/campaigns/template_preview.html",
                 marketing_template=template, rendered=rendered, problem=problem,
-                document=_email_document(request, rendered) if rendered else "",
                 chosen=chosen, q=q, matches=matches, purposes=rules.PURPOSES,
-                notice=_NOTICES.get(notice, ""), current_staff=staff)
+                notice=_NOTICES.get(notice, ""), current_staff=await require_staff(request))
+
+
+@get("/campaigns/templates/{marketing_template_id:int}/preview/html",
+     name="backoffice.campaigns.template_preview_html", guards=CAN_WRITE,
+     include_in_schema=False)
+async def preview_html(request: Request, marketing_template_id: FromPath[int],
+                       person: FromQuery[int | None] = None) -> Response:
+    """The rendered HTML in the brand layout, for the preview's sandboxed frame: its own
+    policy allows the inline styles emails need and nothing else (no scripts, no forms,
+    no remote loads)."""
+    template = await marketing.get(marketing_template_id)
+    _, rendered, _ = await _rendered(request, template, person)
+    if rendered is None:
+        raise NotFoundException("This template cannot be rendered.")
+    return Response(_email_document(request, rendered), media_type=MediaType.HTML,
+                    headers={"content-security-policy": EMAIL_PREVIEW_POLICY})
 
 
 @post("/campaigns/templates/{marketing_template_id:int}/test",
@@ -159,4 +181,4 @@ async def send_test(request: Request, marketing_template_id: FromPath[int]) -> R
     return Redirect(back + "notice=test_sent", status_code=303)
 
 
-ROUTES = [index, new, edit, create, update, archive, preview, send_test]
+ROUTES = [index, new, edit, create, update, archive, preview, preview_html, send_test]

@@ -630,3 +630,33 @@ async def test_staff_administration_pages_are_accessible(page, live_server):
     await page.get_by_role("button", name="Reset two-factor").click()
     await page.wait_for_selector("[data-error-summary]")
     await assert_accessible(page, "two-factor reset form with errors")
+
+
+async def test_marketing_template_pages_are_accessible(page, live_server):
+    """The template list, the form with its errors, an edit form, and the preview for a
+    person without consent (warning, sandboxed iframe, text version)."""
+    from domain.accounts import service as accounts
+    from domain.campaigns import templates as marketing
+    from domain.ports import SystemClock
+    from tests.events_support import person
+
+    staff = await accounts.create_user(email="mia@test.local", full_name="Mia Marketing",
+                                       roles=["marketing"], password="a-long-test-password",
+                                       clock=SystemClock())
+    template = await marketing.create(marketing.parse({
+        "name": "Newsletter", "purpose": "community_emails", "subject": "News",
+        "html_body": '<h1>Hi {{ first_name }}</h1><p><a href="{{ unsubscribe_url }}">'
+                     "Unsubscribe</a> {{ postal_address }}</p>"}),
+        by=staff, clock=SystemClock())
+    ann = await person("ann.marketing@example.com", "Ann Example")
+    await sign_in_staff(page, live_server.base_url, "mia@test.local", "a-long-test-password")
+    base = "/backoffice/campaigns/templates"
+    for path in (base, f"{base}/new", f"{base}/{template}", f"{base}/{template}/preview",
+                 f"{base}/{template}/preview?q=ann&person={ann}"):
+        response = await page.goto(live_server.url(path))
+        assert response is not None and response.status == 200, path
+        await assert_accessible(page, path)
+    await page.goto(live_server.url(f"{base}/new"))
+    await page.get_by_role("button", name="Save").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, "new marketing template with errors")

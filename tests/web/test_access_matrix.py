@@ -210,6 +210,8 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
         staff(P.MARKETING_CONTENT), ("-", "missing")),
     "/backoffice/campaigns/templates/{marketing_template_id:int}/preview": (
         staff(P.MARKETING_CONTENT), ("-", "missing")),
+    "/backoffice/campaigns/templates/{marketing_template_id:int}/preview/html": (
+        staff(P.MARKETING_CONTENT), ("-", "missing")),
     "/backoffice/hiring-setup": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/reasons": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/emails": (staff(P.HIRING_SETUP), ("-",)),
