@@ -660,3 +660,36 @@ async def test_marketing_template_pages_are_accessible(page, live_server):
     await page.get_by_role("button", name="Save").click()
     await page.wait_for_selector("[data-error-summary]")
     await assert_accessible(page, "new marketing template with errors")
+
+
+async def test_integration_sso_and_security_pages_are_accessible(page, live_server):
+    """API tokens (list, form with its errors), webhooks (list, form, a subscription, its
+    delivery log), the SSO policy page and the two-factor page."""
+    from domain.accounts import service as accounts
+    from domain.db import fetch
+    from domain.ports import SystemClock
+
+    boss = await accounts.create_user(email="admin@test.local", full_name="Ada Admin",
+                                      roles=["admin"], password="a-long-admin-password",
+                                      clock=SystemClock())
+    await fetch("INSERT INTO api_tokens (name, token_hash, prefix, scopes, created_by, "
+                "created_at) VALUES ('BI export', repeat('a', 64), 'tl_abcdefg', "
+                "'{people:read}', $1, now())", boss.id)
+    hook = (await fetch(
+        "INSERT INTO webhook_subscriptions (url, description, event_types, secret, owner, "
+        "created_at, updated_at) VALUES ('https://hooks.example.com/in', 'HRIS', "
+        "'{person.created}', 'secret', $1, now(), now()) RETURNING id", boss.id))[0]["id"]
+    await sign_in_staff(page, live_server.base_url, "admin@test.local", "a-long-admin-password")
+    for path in ("/backoffice/integrations/tokens", "/backoffice/integrations/tokens/new",
+                 "/backoffice/integrations/webhooks", "/backoffice/integrations/webhooks/new",
+                 f"/backoffice/integrations/webhooks/{hook}",
+                 f"/backoffice/integrations/webhooks/{hook}/edit",
+                 f"/backoffice/integrations/webhooks/{hook}/deliveries",
+                 "/backoffice/sso", "/backoffice/account/security"):
+        response = await page.goto(live_server.url(path))
+        assert response is not None and response.status == 200, path
+        await assert_accessible(page, path)
+    await page.goto(live_server.url("/backoffice/integrations/tokens/new"))
+    await page.get_by_role("button", name="Create token").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, "token form with errors")
