@@ -133,3 +133,36 @@ async def test_send_test_goes_to_the_staff_member_only(app, mail, worker_burst):
     assert mail.find("ann@example.com") == []
     assert await fetchval("SELECT count(*) FROM audit_entries "
                           "WHERE action = 'marketing_template.test_sent'") == 1
+
+
+async def test_a_name_with_line_breaks_adds_no_header_to_the_test_email(app, mail,
+                                                                         worker_burst):
+    marketing = await staff_browser(app, "mk@test.local", ["marketing"])
+    await marketing.get(f"{BASE}/new")
+    created = await marketing.submit(f"{BASE}/new", template_form(subject="For {{ full_name }}"))
+    template_id = int(created.headers["location"].split("/")[-1].split("?")[0])
+    sneaky = await person("sneaky@example.com", "Ann\r\nBcc: victim@example.com")
+    await marketing.get(f"{BASE}/{template_id}/preview?person={sneaky}")
+    await marketing.submit(f"{BASE}/{template_id}/test", {"person": str(sneaky)})
+    await worker_burst()
+    [message] = mail.find("mk@test.local")
+    assert message.envelope_to == ("mk@test.local",)
+    assert not [value for name, value in message.headers if name.lower() == "bcc"]
+    assert message.subject == "[Test] For Ann Bcc: victim@example.com"  # one line
+    assert mail.find("victim@example.com") == []
+
+
+async def test_test_emails_are_limited_to_ten_an_hour_with_sample_data(app, mail,
+                                                                       worker_burst):
+    marketing = await staff_browser(app, "mk@test.local", ["marketing"])
+    template_id = await _create(marketing)
+    await marketing.get(f"{BASE}/{template_id}/preview")
+    for _ in range(10):
+        sent = await marketing.submit(f"{BASE}/{template_id}/test", {})
+        assert "notice=test_sent" in sent.headers["location"]
+    refused = await marketing.submit(f"{BASE}/{template_id}/test", {})
+    assert "notice=test_limited" in refused.headers["location"]
+    await worker_burst()
+    messages = mail.find("mk@test.local")
+    assert len(messages) == 10
+    assert messages[0].subject == "[Test] News for Ada"  # the sample person
