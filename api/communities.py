@@ -60,9 +60,17 @@ class Pending(msgspec.Struct):
     detail: str
 
 
-@get("/communities", guards=[requires("communities:read")], summary="Talent communities")
-async def community_list() -> list[Community]:
-    return rows_as(await queries.all_communities(), Community)
+class CommunitiesPage(msgspec.Struct):
+    items: list[Community]
+    next: str | None
+
+
+@get("/communities", guards=[requires("communities:read")],
+     summary="Talent communities, newest first")
+async def community_list(request: Request, cursor: Cursor = "",
+                         limit: Limit = 50) -> CommunitiesPage:
+    rows, after = await queries.api_communities(cursor=cursor or None, limit=limit)
+    return CommunitiesPage(rows_as(rows, Community), next_link(request, after, limit=limit))
 
 
 @get("/communities/{slug:str}/members", guards=[requires("communities:read")],

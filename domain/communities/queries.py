@@ -7,12 +7,19 @@ from domain.errors import NotFound
 from domain.keyset import older_than, split_page
 
 
-async def all_communities() -> list[dict]:
-    return await fetch(
-        "SELECT c.id, c.slug, c.name, c.description, c.is_public, c.interest_options, "
-        "(SELECT count(*) FROM community_memberships m WHERE m.community = c.id "
+async def api_communities(*, cursor: str | None = None,
+                          limit: int = 50) -> tuple[list[dict], str | None]:
+    """Every community with its confirmed member count, newest first, keyset-paginated."""
+    args: list = []
+    after = older_than(cursor, args, "c.created_at", "c.id")
+    args.append(limit + 1)
+    rows = await fetch(
+        "SELECT c.id, c.slug, c.name, c.description, c.is_public, c.interest_options, "  # noqa: S608  # nosec B608 # constant fragments, $n values
+        "c.created_at, (SELECT count(*) FROM community_memberships m WHERE m.community = c.id "
         " AND m.status = 'confirmed') AS member_count FROM talent_communities c "
-        "ORDER BY c.name, c.id")
+        f"{'WHERE ' + after if after else ''} "
+        f"ORDER BY c.created_at DESC, c.id DESC LIMIT ${len(args)}", *args)
+    return split_page(rows, limit, "created_at")
 
 
 async def community_id(slug: str) -> int:
