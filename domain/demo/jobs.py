@@ -144,8 +144,9 @@ class _Planner:
         hires = [self._hire(index, person, opened) for person in veterans]
         job.filled = len(hires)
         if spec.status == "closed":
-            # Filled: the hire closed it, and nobody applied or moved after that.
-            job.closed_at = end = hires[-1].moves[-1].at
+            # Filled: the hire closed it, and nobody applied or moved after that. (A tiny
+            # demo may have nobody old enough to have been hired: closed when it ended.)
+            job.closed_at = end = hires[-1].moves[-1].at if hires else end
         for person in self._applicants(spec, end, spec.applicants - len(hires), set(veterans)):
             self._application(index, person, opened, end)
         if spec.status == "closed":

@@ -749,3 +749,13 @@ async def test_demo_marketing_templates_pass_the_form_validation(seeded):
     assert [row["name"] for row in rows] == ["Community newsletter", "Event invitation"]
     for row in rows:
         marketing.parse(dict(row))  # raises Invalid otherwise
+
+
+@pytest.mark.parametrize("people", [1, 25])
+async def test_a_tiny_demo_seeds_too(people):
+    """`talentloop seed demo --people 25` used to fail in the jobs planner: a filled job
+    with nobody old enough to have been hired."""
+    async with fresh_database():
+        summary = await seed_demo(clock=CLOCK, staff_password=PASSWORD, people=people)
+        assert summary.people == people
+        assert await fetchval("SELECT count(*) FROM requisitions") > 0
