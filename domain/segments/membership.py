@@ -138,53 +138,50 @@ async def sync(*, now: datetime) -> None:
 
 async def build(audience_id: int, *, now: datetime) -> None:
     """Evaluate the audience over everyone and store the difference, in one statement."""
-    rows = await fetch("SELECT definition FROM segment_audiences WHERE id = $1", audience_id)
-    if not rows:
-        return
-    definition = rows[0]["definition"]
-    definition = json.loads(definition) if isinstance(definition, str) else definition
-    try:
-        where, args = await _compiled(definition, now)
-    except Invalid as exc:
-        await fetch("UPDATE segment_audiences SET problem = $2, built_at = $3 WHERE id = $1",
-                    audience_id, str(exc), now)
-        return
-    n = len(args)
-    await fetch(
-        f"WITH fresh AS MATERIALIZED (SELECT p.id {BASE_FROM} WHERE {where}), "  # nosec B608 # compiled segment WHERE, $n params
-        f"gone AS (DELETE FROM segment_audience_members m WHERE m.audience = ${n + 1} "
-        "AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.id = m.person) RETURNING 1), "
-        "added AS (INSERT INTO segment_audience_members (audience, person) "
-        f"SELECT ${n + 1}, id FROM fresh ON CONFLICT (audience, person) DO NOTHING "
-        "RETURNING 1) "
-        "UPDATE segment_audiences SET member_count = (SELECT count(*) FROM fresh), "
-        f"built_at = ${n + 2}, refreshed_at = ${n + 2}, problem = '' WHERE id = ${n + 1}",
-        *args, audience_id, now)
+    rows = await fetch("SELECT id, definition FROM segment_audiences WHERE id = $1",
+                       audience_id)
+    if rows:
+        await _store(rows[0], now, people=None)
 
 
-async def _apply_changes(audience: dict, people: list[int], now: datetime) -> None:
+async def _store(audience: dict, now: datetime, *, people: list[int] | None) -> None:
+    """Bring one audience's members and count in line with its definition: over everyone
+    (people=None: a build, the count recomputed) or for just these people (the count moved
+    by the difference)."""
     definition = audience["definition"]
     definition = json.loads(definition) if isinstance(definition, str) else definition
     try:
         where, args = await _compiled(definition, now)
     except Invalid as exc:
-        await fetch("UPDATE segment_audiences SET problem = $2 WHERE id = $1",
-                    audience["id"], str(exc))
+        if people is None:
+            await fetch("UPDATE segment_audiences SET problem = $2, built_at = $3 "
+                        "WHERE id = $1", audience["id"], str(exc), now)
+        else:
+            await fetch("UPDATE segment_audiences SET problem = $2 WHERE id = $1",
+                        audience["id"], str(exc))
         return
     n = len(args)
+    args = (*args, audience["id"], now)
+    built = f", built_at = ${n + 2}" if people is None else ""
+    if people is None:
+        only, count = "", "(SELECT count(*) FROM fresh)"
+    else:
+        args = (*args, people)
+        only = f" AND {{column}} = ANY(${n + 3}::int[])"
+        count = ("member_count + (SELECT count(*) FROM added) "
+                 "- (SELECT count(*) FROM gone)")
     await fetch(
-        f"WITH fresh AS MATERIALIZED (SELECT p.id {BASE_FROM} WHERE {where} "  # nosec B608 # compiled segment WHERE, $n params
-        f"AND p.id = ANY(${n + 1}::int[])), "
-        f"gone AS (DELETE FROM segment_audience_members m WHERE m.audience = ${n + 2} "
-        f"AND m.person = ANY(${n + 1}::int[]) "
+        f"WITH fresh AS MATERIALIZED (SELECT p.id {BASE_FROM} WHERE {where}"  # nosec B608 # compiled segment WHERE, $n params
+        f"{only.format(column='p.id')}), "
+        f"gone AS (DELETE FROM segment_audience_members m WHERE m.audience = ${n + 1}"
+        f"{only.format(column='m.person')} "
         "AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.id = m.person) RETURNING 1), "
         "added AS (INSERT INTO segment_audience_members (audience, person) "
-        f"SELECT ${n + 2}, id FROM fresh ON CONFLICT (audience, person) DO NOTHING "
+        f"SELECT ${n + 1}, id FROM fresh ON CONFLICT (audience, person) DO NOTHING "
         "RETURNING 1) "
-        "UPDATE segment_audiences SET member_count = member_count "
-        "+ (SELECT count(*) FROM added) - (SELECT count(*) FROM gone), "
-        f"refreshed_at = ${n + 3} WHERE id = ${n + 2}",
-        *args, people, audience["id"], now)
+        f"UPDATE segment_audiences SET member_count = {count}, refreshed_at = ${n + 2}"
+        f"{built}, problem = '' WHERE id = ${n + 1}",
+        *args)
 
 
 async def refresh_changed(*, now: datetime, batch: int = DIRTY_BATCH) -> int:
@@ -201,7 +198,7 @@ async def refresh_changed(*, now: datetime, batch: int = DIRTY_BATCH) -> int:
             "SELECT id, definition FROM segment_audiences "
             "WHERE built_at IS NOT NULL AND problem = '' ORDER BY id")
         for audience in audiences:
-            await _apply_changes(audience, people, now)
+            await _store(audience, now, people=people)
     return len(rows)
 
 
