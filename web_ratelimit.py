@@ -40,15 +40,12 @@ def rate_limited(bucket: str, *, limit: int, window_seconds: int,
         if connection.scope.get("method") != "POST":
             return
         peer = connection.client.host if connection.client else "unknown"
-        now = clock()
-        count, oldest = await _uses_in_window(
-            connection.app.state.redis, f"talentloop:ratelimit:{bucket}:{peer}",
-            window_seconds=window_seconds, now=now)
-        if count > limit:
-            retry_after = max(1, math.ceil(oldest + window_seconds - now))
+        wait = await retry_after(connection.app.state.redis, f"{bucket}:{peer}", limit=limit,
+                                 window_seconds=window_seconds, clock=clock)
+        if wait is not None:
             raise TooManyRequestsException(
                 "Too many attempts from your network. Wait a minute and try again.",
-                headers={"Retry-After": str(retry_after)},
+                headers={"Retry-After": str(wait)},
             )
 
     return guard
@@ -57,9 +54,8 @@ def rate_limited(bucket: str, *, limit: int, window_seconds: int,
 async def allow(redis, key: str, *, limit: int, window_seconds: int,
                 clock: Clock = time.time) -> bool:
     """Count one use of `key` in the sliding window; False once over the limit."""
-    count, _ = await _uses_in_window(redis, f"talentloop:ratelimit:{key}",
-                                     window_seconds=window_seconds, now=clock())
-    return count <= limit
+    return await retry_after(redis, key, limit=limit, window_seconds=window_seconds,
+                             clock=clock) is None
 
 
 async def count_use(redis, key: str, *, window_seconds: int, clock: Clock = time.time) -> None:
