@@ -12,7 +12,16 @@ from domain.accounts.tables import (
 )
 from domain.audit.tables import AuditEntry
 from domain.bulk.tables import BulkAction
-from domain.campaigns.tables import MarketingTemplate
+from domain.campaigns.tables import (
+    Campaign,
+    CampaignCsvPerson,
+    InboundMessage,
+    MarketingSend,
+    MarketingSettings,
+    MarketingTemplate,
+    TrackedLink,
+    TrackingEvent,
+)
 from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.compliance.tables import RequisitionSearch
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
@@ -59,6 +68,13 @@ from domain.segments.tables import (
     SegmentAudience,
     SegmentAudienceMember,
     SegmentDirtyPerson,
+)
+from domain.sequences.tables import (
+    RecruiterTask,
+    Sequence,
+    SequenceEnrollment,
+    SequenceStepRun,
+    SequenceVersion,
 )
 from domain.tokens.tables import IssuedToken
 
@@ -129,6 +145,18 @@ TABLES = [
     MarketingTemplate,
     PeopleImport,
     BulkAction,
+    Campaign,
+    CampaignCsvPerson,
+    MarketingSend,
+    TrackedLink,
+    TrackingEvent,
+    InboundMessage,
+    MarketingSettings,
+    Sequence,
+    SequenceVersion,
+    SequenceEnrollment,
+    SequenceStepRun,
+    RecruiterTask,
 ]
 
 APP_CONFIG = AppConfig(

@@ -32,6 +32,12 @@ class Permission(StrEnum):
     INTEGRATIONS_MANAGE = "admin:integrations:manage"
     # Marketing email templates: write, preview and send a test to oneself.
     MARKETING_CONTENT = "crm:marketing:content"
+    # Campaigns and nurture sequences: build, edit, submit for approval, pause, report.
+    CAMPAIGNS_MANAGE = "crm:campaigns:manage"
+    # Approve (or reject) a campaign someone else submitted; decide in-doubt sends.
+    CAMPAIGNS_APPROVE = "crm:campaigns:approve"
+    # The frequency cap and the marketing-wide pause (complaint rate).
+    MARKETING_SETTINGS = "admin:marketing:settings"
     # Single sign-on policy: local login on/off, provisioning, role mapping, required MFA.
     SSO_MANAGE = "admin:sso:manage"
 
@@ -51,14 +57,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                Permission.EVENTS_HOST, Permission.EVENTS_ALL,
                                Permission.REQUISITIONS_WORK, Permission.REQUISITIONS_ALL,
                                Permission.POOLS_WORK, Permission.CANDIDATES_MERGE,
-                               Permission.CANDIDATES_EXPORT, Permission.MARKETING_CONTENT}),
+                               Permission.CANDIDATES_EXPORT, Permission.MARKETING_CONTENT,
+                               Permission.CAMPAIGNS_MANAGE}),
     # Hiring managers see and act only on the requisitions they are members of
     # (domain.requisitions.access).
     Role.HIRING_MANAGER: frozenset({Permission.REQUISITIONS_WORK}),
     # Event hosts see only the events they host or co-host (domain.events.access).
     Role.EVENT_HOST: frozenset({Permission.EVENTS_HOST}),
     Role.MARKETING: frozenset({Permission.MAIL_OUTBOX_VIEW, Permission.POOLS_WORK,
-                               Permission.MARKETING_CONTENT}),
+                               Permission.MARKETING_CONTENT, Permission.CAMPAIGNS_MANAGE,
+                               Permission.CAMPAIGNS_APPROVE}),
     # Counts by group per stage; never individuals, never anything a decision uses.
     Role.EEO_REPORTER: frozenset({Permission.EEO_REPORT}),
 }

@@ -50,4 +50,6 @@ class Suppression(Table, tablename="suppressions"):
     id = Serial(primary_key=True)
     email_hash = Varchar(length=64, unique=True)
     reason = Varchar(length=40)
+    # hard_bounce: the bounce type (RFC 3464 status, e.g. 5.1.1); complaint: the source.
+    detail = Varchar(length=120, default="")
     created_at = Timestamptz()

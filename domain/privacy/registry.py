@@ -25,7 +25,16 @@ from domain.accounts.tables import (
 )
 from domain.audit.tables import AuditEntry
 from domain.bulk.tables import BulkAction
-from domain.campaigns.tables import MarketingTemplate
+from domain.campaigns.tables import (
+    Campaign,
+    CampaignCsvPerson,
+    InboundMessage,
+    MarketingSend,
+    MarketingSettings,
+    MarketingTemplate,
+    TrackedLink,
+    TrackingEvent,
+)
 from domain.communities.tables import CommunityMembership, TalentCommunity
 from domain.compliance.tables import RequisitionSearch
 from domain.consent.tables import ConsentPolicy, ConsentRecord, ConsentText, Suppression
@@ -73,6 +82,13 @@ from domain.segments.tables import (
     SegmentAudience,
     SegmentAudienceMember,
     SegmentDirtyPerson,
+)
+from domain.sequences.tables import (
+    RecruiterTask,
+    Sequence,
+    SequenceEnrollment,
+    SequenceStepRun,
+    SequenceVersion,
 )
 from domain.tokens.tables import IssuedToken
 
@@ -405,7 +421,67 @@ REGISTRY: tuple[Rules, ...] = (
     Rules(Suppression, None, (), {
         "id": KEY, **_same("keyed hash kept after erasure so the address is never emailed "
                            "again; not linkable to anyone without the app secret",
-                           "email_hash", "reason", "created_at")}),
+                           "email_hash", "reason", "detail", "created_at")}),
+    # Campaigns and nurture sequences (domain.campaigns, domain.sequences).
+    Rules(Campaign, None, (), {
+        "id": KEY, **_same("marketing content and its schedule, written by staff; not about "
+                           "a candidate", "name", "template", "purpose", "consent_scope",
+                           "subject", "html_body", "text_body", "text_is_custom",
+                           "merge_values", "audience_kind", "audience_ref", "event_filter",
+                           "exclude_applicants", "state", "revision", "approved_revision",
+                           "send_at", "zone_mode", "time_zone", "window_days",
+                           "window_start", "window_end", "rate_per_minute", "created_by",
+                           "created_at", "updated_by", "updated_at", "submitted_by",
+                           "submitted_at", "approved_by", "approved_at", "started_at",
+                           "paused_at", "finished_at", "cancelled_at", "recipients"),
+        **_same(MECHANICS, "sender_fence", "sender_until", "audience_cursor",
+                "audience_done")}),
+    Rules(CampaignCsvPerson, "person", ("campaign",), {"id": KEY, "person": OWNER}),
+    Rules(MarketingSend, "person",
+          ("campaign", "enrollment", "step_key", "state", "reason", "created_at", "sent_at",
+           "opened_at", "opens", "clicked_at", "clicks", "replied_at", "bounced_at",
+           "bounce_kind", "unsubscribed_at"),
+          {"id": KEY, "person": OWNER,
+           "decided_by": "the staff member who decided an in-doubt send (staff data)",
+           **_same(MECHANICS, "batch", "not_before", "claimed_by", "claimed_at",
+                   "message_id", "reply_token", "error", "decided_at")}),
+    Rules(TrackedLink, None, (), {
+        "id": KEY, **_same("a link in marketing content and its click totals, not about "
+                           "anyone", "content_key", "url", "position", "clicks",
+                           "unique_clicks")}),
+    Rules(TrackingEvent, "send.person", ("kind", "link", "flag", "occurred_at"),
+          {"id": KEY, "send": "link to the email (and through it the person)",
+           "hit_id": MECHANICS}),
+    Rules(InboundMessage, "person",
+          ("kind", "send", "from_address", "subject", "body_text", "bounce_kind",
+           "status_code", "diagnostic", "received_at"),
+          {"id": KEY, "person": OWNER, **_same(MECHANICS, "source", "message_id")}),
+    Rules(MarketingSettings, None, (), {
+        "id": KEY, **_same("marketing configuration", "cap_messages", "cap_days",
+                           "paused_at", "paused_reason", "complaint_warned_at",
+                           "updated_by", "updated_at")}),
+    Rules(Sequence, None, (), {
+        "id": KEY, **_same("nurture content and rules written by staff, not about anyone",
+                           "name", "description", "purpose", "consent_scope", "state",
+                           "live_version", "allow_overlap", "allow_during_application",
+                           "owner", "created_by", "created_at", "updated_by",
+                           "updated_at")}),
+    Rules(SequenceVersion, None, (), {
+        "id": KEY, **_same("nurture content and rules written by staff, not about anyone",
+                           "sequence", "version", "steps", "entry_rules", "exit_rules",
+                           "created_by", "created_at")}),
+    Rules(SequenceEnrollment, "person",
+          ("sequence", "version", "state", "step_key", "due_at", "entered_at",
+           "entry_reason", "paused_reason", "exited_at", "exit_reason", "updated_at"),
+          {"id": KEY, "person": OWNER}),
+    Rules(SequenceStepRun, "enrollment.person", ("step_key", "outcome", "ran_at"),
+          {"id": KEY, "enrollment": "link to the enrolment (and through it the person)"}),
+    Rules(RecruiterTask, "person",
+          ("kind", "title", "notes", "due_at", "created_at", "done_at"),
+          {"id": KEY, "person": OWNER,
+           "assignee": "the staff member who has to do it (staff data)",
+           "done_by": "the staff member who did it (staff data)",
+           "enrollment": "link to the nurture enrolment that created it"}),
 )
 
 # Foreign keys in personal rows whose targets are exported alongside ("the texts they saw").
