@@ -47,6 +47,15 @@ class Settings:
     federal_contractor: bool = False
     # EEO report: groups with fewer applicants than this are shown as "fewer than N".
     eeo_min_group: int = 10
+    # Marketing sending (domain.campaigns.sending): SMTP connections kept open per worker,
+    # and the send rate all workers together stay under (a Redis token bucket).
+    smtp_pool_size: int = 4
+    mail_rate_per_second: float = 50.0
+    # Replies come back to replies+<token>@REPLY_DOMAIN (the inbound SMTP listener or the
+    # provider's inbound webhook); bounce/complaint webhooks are signed with this secret.
+    reply_domain: str = "replies.acme.example"
+    inbound_webhook_secret: str = field(default="", repr=False)
+    inbound_smtp_port: int = 2526
     # Candidate sign-in with a generic OIDC provider and/or GitHub (off unless configured).
     portal_oidc_issuer: str = ""
     portal_oidc_client_id: str = ""
@@ -232,6 +241,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cookie_secure=_flag(env.get("COOKIE_SECURE"), default=base_url.startswith("https://")),
         federal_contractor=_flag(env.get("FEDERAL_CONTRACTOR"), default=False),
         eeo_min_group=max(1, _int(env, "EEO_MIN_GROUP", 10)),
+        smtp_pool_size=max(1, _int(env, "SMTP_POOL_SIZE", 4)),
+        mail_rate_per_second=max(0.1, _float(env, "MAIL_RATE_PER_SECOND", 50.0)),
+        reply_domain=env.get("REPLY_DOMAIN", Settings.reply_domain),
+        inbound_webhook_secret=env.get("INBOUND_WEBHOOK_SECRET", ""),
+        inbound_smtp_port=_int(env, "INBOUND_SMTP_PORT", 2526),
         missing=missing,
         **_social(env),
         **_staff_sso(env),
