@@ -10,7 +10,7 @@ clients need survive, links are http(s) or mailto, images http(s).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -54,25 +54,47 @@ ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"},
               "td": {"colspan", "rowspan", "align"}, "th": {"colspan", "rowspan", "align"},
               "table": {"width"}}
 _SCHEMES = {"href": ("http://", "https://", "mailto:"), "src": ("http://", "https://")}
+UrlRewrite = Callable[[str], str | None]
 _MERGE_ONLY = re.compile(r"^\{\{\s*[a-z_]+\s*\}\}")
 
 
-def _url_filter(*, allow_merge_fields: bool):
+def _url_filter(*, allow_merge_fields: bool, rewrite: UrlRewrite | None = None):
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if attribute not in _SCHEMES:
             return value
         if allow_merge_fields and _MERGE_ONLY.match(value.strip()):
             return value
-        return value if value.strip().lower().startswith(_SCHEMES[attribute]) else None
+        if not value.strip().lower().startswith(_SCHEMES[attribute]):
+            return None
+        if rewrite is not None and tag == "a" and attribute == "href":
+            return rewrite(value) or value
+        return value
     return keep
 
 
-def sanitise(html: str, *, allow_merge_fields: bool = False) -> str:
-    """The email allow-list. At save time a link may be a merge field (`{{ … }}`)."""
+def sanitise(html: str, *, allow_merge_fields: bool = False,
+             rewrite: UrlRewrite | None = None) -> str:
+    """The email allow-list. At save time a link may be a merge field (`{{ … }}`).
+    `rewrite` may replace a link's URL (click tracking) in the same pass."""
     return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES,
-                     attribute_filter=_url_filter(allow_merge_fields=allow_merge_fields),
+                     attribute_filter=_url_filter(allow_merge_fields=allow_merge_fields,
+                                                  rewrite=rewrite),
                      url_schemes={"http", "https", "mailto"},
                      link_rel="noopener noreferrer", strip_comments=True)
+
+
+def link_urls(html: str) -> list[str]:
+    """The literal http(s) link targets of saved content, in order, each once (merge-field
+    links such as the unsubscribe link are the recipient's own and not tracked)."""
+    found: list[str] = []
+
+    def collect(value: str) -> None:
+        if value.lower().startswith(("http://", "https://")) and value not in found:
+            found.append(value)
+        return None
+
+    sanitise(html, allow_merge_fields=True, rewrite=collect)
+    return found
 
 
 def one_line(text: str) -> str:
@@ -135,11 +157,13 @@ class Rendered:
 
 
 def render_template(subject: str, html_body: str, text_body: str,
-                    values: Mapping[str, str]) -> Rendered:
+                    values: Mapping[str, str], *,
+                    rewrite: UrlRewrite | None = None) -> Rendered:
     """Render for one recipient (raises TemplateProblem). An empty text body means the
-    text version is generated from the rendered HTML."""
+    text version is generated from the rendered HTML. `rewrite` maps link URLs (click
+    tracking); a generated text version shows the same links."""
     line = one_line(render(PLAIN, subject, values, "subject"))
-    html = sanitise(render(HTML, html_body, values, "HTML body"))
+    html = sanitise(render(HTML, html_body, values, "HTML body"), rewrite=rewrite)
     text = (render(PLAIN, text_body, values, "text body") if text_body.strip()
             else html_to_text(html))
     # nh3-cleaned just above: only the email allow-list survives.
