@@ -30,6 +30,7 @@ from web_health import healthz
 from web_page_cache import PublicPageCache
 from web_security import security_headers
 from web_sessions import session_config
+from web_tracking import ROUTES as TRACKING_ROUTES
 from workers.queue import ArqTaskQueue
 
 log = logging.getLogger("talentloop.web")
@@ -40,7 +41,9 @@ STATIC = ROOT / "static"
 # unsubscribe (a provider's cookie-less POST to /u/{token}, but not /u/{token}/confirm)
 # and signed inbound webhooks. A test pins this set. The REST API authenticates with a bearer
 # token in a header and never reads a cookie, so a cross-site form cannot act through it.
-CSRF_EXEMPT: list[str] = [r"^/u/[^/]+$", r"^/api/"]
+# /hooks/ are the bounce/complaint and inbound-mail webhooks: a mail provider's cookie-less
+# POST, authenticated by an HMAC-SHA-256 signature of the body (web_tracking.py).
+CSRF_EXEMPT: list[str] = [r"^/u/[^/]+$", r"^/api/", r"^/hooks/"]
 
 
 def _configure_templates(settings: Settings):
@@ -95,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             backoffice.create_router(middleware=[staff_sessions.middleware]),
             api.create_router(),
             healthz,
+            *TRACKING_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC],
                                        include_in_schema=False),
         ],

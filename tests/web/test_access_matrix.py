@@ -123,6 +123,9 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "/interviews/{token:str}": (token(400), ("-",)),
     "/interviews/availability/{token:str}": (token(400), ("-",)),
     "/offers/{token:str}": (token(400), ("-",)),
+    # Email tracking: a forged open or click token gets the 404 page, never a redirect.
+    "/o/{token:str}": (token(404), ("-",)),
+    "/c/{token:str}": (token(404), ("-",)),
     # The API description is public (the API itself has its own auth).
     "/schema": (PUBLIC, ("-",)),
     "/schema/{path:str}": (token(404), ("-",)),

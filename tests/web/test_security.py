@@ -21,11 +21,12 @@ async def test_web_template_environment_autoescapes(app):
 
 
 def test_csrf_exemptions_are_exactly_the_declared_set():
-    # Only RFC 8058 one-click unsubscribe, signed webhooks and the bearer-token REST API
-    # (no cookie is ever read under /api/) may be listed here.
-    assert asgi.CSRF_EXEMPT == [r"^/u/[^/]+$", r"^/api/"]
+    # Only RFC 8058 one-click unsubscribe, signed webhooks (/hooks/, HMAC of the body) and
+    # the bearer-token REST API (no cookie is ever read under /api/) may be listed here.
+    assert asgi.CSRF_EXEMPT == [r"^/u/[^/]+$", r"^/api/", r"^/hooks/"]
     exempt = re.compile("|".join(asgi.CSRF_EXEMPT))
     assert exempt.search("/u/some.token") and exempt.search("/api/v1/people")
+    assert exempt.search("/hooks/email-events") and exempt.search("/hooks/inbound-mail")
     for protected in ("/u/some.token/confirm", "/x/u/some.token", "/preferences/t",
                       "/account/consent/withdraw", "/backoffice/api/v1", "/apiary",
                       "/backoffice/integrations/tokens"):
@@ -46,6 +47,12 @@ async def test_every_post_route_rejects_a_missing_csrf_token(app, browser):
             # token the route is still refused, CSRF token or not (tests/api).
             response = await browser.submit(concrete, {"x": "1"}, csrf=False)
             assert response.status_code == 401, f"{path} accepted a POST without a token"
+            continue
+        if concrete.startswith("/hooks/"):
+            # Exempt by design (a provider's POST, signed): unsigned, it is still refused
+            # (tests/web/test_tracking_endpoints.py covers bad signatures).
+            response = await browser.submit(concrete, {"x": "1"}, csrf=False)
+            assert response.status_code == 401, f"{path} accepted an unsigned POST"
             continue
         if exempt.search(concrete):
             assert concrete.startswith("/u/"), f"{path} is exempt from CSRF unexpectedly"

@@ -1,0 +1,74 @@
+"""Open pixel `/o/{token}` and click redirect `/c/{token}` (QUALITY.md 3.3 "Tracking").
+
+Top-level routes, outside the portal and back-office routers, so no session middleware
+runs: each hit verifies its signed token (pure computation), pushes one record onto the
+Redis buffer (domain.campaigns.tracking) and answers. The only database read is a miss of
+the in-process link URL cache. A click can only ever lead to a URL stored for that
+content (the token signs send and link ids, not a URL); a bad token gets the 404 page,
+never a redirect. They are GETs with no form, so CSRF's cookie is not set on them
+(`exclude_from_csrf`): a pixel must not plant a cookie in a mail client.
+"""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote
+
+from litestar import HttpMethod, Request, route
+from litestar.exceptions import NotFoundException
+from litestar.response import Response
+
+from domain.campaigns import links, tracking
+from domain.campaigns.tracking_flags import classify
+from web_common import client_ip, user_agent
+
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+_NO_STORE = {"cache-control": "no-store, no-cache, must-revalidate, private",
+             "pragma": "no-cache"}
+_OPTS = {"exclude_from_csrf": True}
+LINK_URLS = tracking.LinkUrls()
+# Printable ASCII a Location header may carry as is; anything else is percent-encoded.
+_URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"<>\\^`{|}')
+
+
+def _location(url: str) -> str | None:
+    """The stored URL as a header value; None unless it is plainly http(s)."""
+    if not url.lower().startswith(("http://", "https://")):
+        return None
+    location = quote(url, safe=_URL_SAFE)
+    return location if location.isascii() and location.isprintable() else None
+
+
+async def _buffer(request: Request, kind: str, send_id: int, link_id: int | None) -> None:
+    flag = classify(kind, method=request.method, user_agent=user_agent(request),
+                    address=client_ip(request))
+    await tracking.buffer_hit(request.app.state.redis, kind, send_id, link_id, flag=flag,
+                              at=request.app.state.clock.now())
+
+
+@route("/o/{token:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="tracking.open",
+       opt=_OPTS, include_in_schema=False, cache=False)
+async def open_pixel(request: Request, token: str) -> Response[bytes]:
+    send_id = links.parse_open(token)
+    if send_id is None:
+        raise NotFoundException()
+    await _buffer(request, "open", send_id, None)
+    return Response(PIXEL, media_type="image/gif", headers=_NO_STORE)
+
+
+@route("/c/{token:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="tracking.click",
+       opt=_OPTS, include_in_schema=False, cache=False)
+async def click(request: Request, token: str) -> Response[bytes]:
+    parsed = links.parse_click(token)
+    if parsed is None:
+        raise NotFoundException()
+    send_id, link_id = parsed
+    stored = await LINK_URLS.url(link_id)
+    location = _location(stored) if stored else None
+    if location is None:
+        raise NotFoundException()
+    await _buffer(request, "click", send_id, link_id)
+    return Response(b"", status_code=302, headers={"location": location, **_NO_STORE})
+
+
+ROUTES = [open_pixel, click]
