@@ -30,6 +30,7 @@ from workers.tasks import (
     pool_snapshots,
     privacy,
     segment_membership,
+    tracking,
     webhooks,
 )
 
@@ -37,7 +38,7 @@ from workers.tasks import (
 TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance,
                 event_integrity, compliance, interview_reminders, offer_expiry,
                 engagement_scoring, pool_snapshots, imports, bulk_actions,
-                segment_membership, webhooks]
+                segment_membership, webhooks, tracking]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5

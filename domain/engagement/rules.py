@@ -7,6 +7,11 @@ LABELS: dict[str, str] = {
     "email_sent": "Email sent",
     "email_opened": "Opened an email",
     "email_clicked": "Clicked a link in an email",
+    # Hits by privacy proxies and link scanners: shown, but not weighed in the score.
+    "email_opened_automatically": "Email opened by a privacy proxy or scanner",
+    "email_clicked_automatically": "Email link followed by a link scanner",
+    "email_bounced": "An email bounced",
+    "email_complained": "Marked an email as spam",
     "event_registered": "Registered for an event",
     "event_attended": "Attended an event",
     "event_cancelled": "Cancelled an event registration",
