@@ -125,3 +125,72 @@ async def test_an_audience_that_cannot_be_evaluated_says_so():
     unset = await campaign_row(audience_kind="pool", audience_ref="")
     with pytest.raises(Invalid):
         await audience.page(unset, 0, 10)
+
+
+async def give(person_id: int, scope: str, at: datetime, action: str = "given") -> None:
+    await fetch("INSERT INTO consent_records (person, purpose, scope, action, method, "
+                "occurred_at) VALUES ($1, 'community_emails', $2, $3, 'test', $4)",
+                person_id, scope, action, at)
+
+
+async def test_exclusions_count_each_person_once_under_the_first_reason(community):
+    from datetime import timedelta
+
+    from domain.campaigns import exclusions
+    from domain.privacy import suppression
+    from tests.jobs_support import create_application, create_requisition
+
+    ids = await people(10)
+    campaign = await campaign_row(audience_kind="csv", consent_scope="engineering")
+    for pid in ids:
+        await fetch("INSERT INTO campaign_csv_people (campaign, person) VALUES ($1, $2)",
+                    campaign["id"], pid)
+    earlier = NOW - timedelta(days=30)
+    for pid in ids[1:]:
+        await give(pid, "engineering", earlier)
+    await give(ids[0], "design", earlier)  # another scope: no consent for this one
+    await give(ids[2], "engineering", NOW - timedelta(days=1), "withdrawn")
+    await give(ids[3], "engineering", NOW + timedelta(days=1), "withdrawn")  # later: not yet
+    await suppression.suppress("p4@example.com", reason="hard_bounce", now=NOW)
+    await fetch("INSERT INTO contact_preferences (person, cadence, channels, updated_at) "
+                "VALUES ($1, 'every_update', '{sms}', now()), "
+                "($2, 'every_update', '{email}', now())", ids[5], ids[6])
+    await fetch("UPDATE contact_preferences SET paused_until = $2 WHERE person = $1",
+                ids[6], NOW + timedelta(days=3))
+    for _ in range(2):
+        other = await campaign_row(audience_kind="csv", state="finished")
+        await fetch("INSERT INTO marketing_sends (campaign, person, state, claimed_at, "
+                    "created_at) VALUES ($1, $2, 'sent', $3, $3)", other["id"], ids[7],
+                    NOW - timedelta(days=2))
+    requisition = await create_requisition("backend")
+    await create_application(requisition["id"], ids[8])
+    await fetch("UPDATE people SET email = 'erased-' || id || '@invalid' WHERE id = $1", ids[9])
+
+    found = await exclusions.count(campaign, now=NOW)
+    assert found.exact
+    assert found.counts == {"no_consent": 1, "withdrawn": 1, "eligible": 2, "suppressed": 1,
+                            "channel": 2, "frequency_cap": 1, "applicant": 1, "erased": 1}
+    assert (found.total, found.eligible) == (10, 2)
+    # The cap and the applicant rule are settings of the campaign / marketing.
+    await fetch("UPDATE marketing_settings SET cap_messages = 3 WHERE id = 1")
+    if not await fetch("SELECT 1 FROM marketing_settings"):
+        await fetch("INSERT INTO marketing_settings (id, cap_messages, cap_days, "
+                    "paused_reason, updated_by) VALUES (1, 3, 7, '', '')")
+    relaxed = await exclusions.count({**campaign, "exclude_applicants": False}, now=NOW)
+    assert relaxed.eligible == 4
+
+
+async def test_exclusions_fall_back_to_an_approximate_sample_past_the_budget():
+    from domain.campaigns import exclusions
+
+    campaign = await campaign_row(audience_kind="csv", consent_scope="engineering")
+    await fetch("INSERT INTO people (email, full_name, source, created_at, updated_at) "
+                "SELECT 'bulk' || g || '@example.com', '', 'test', now(), now() "
+                "FROM generate_series(1, 3000) g")
+    await fetch("INSERT INTO campaign_csv_people (campaign, person) SELECT $1, id FROM people",
+                campaign["id"])
+    exact = await exclusions.count(campaign, now=NOW)
+    assert exact.exact and exact.counts == {"no_consent": 3000}
+    # 1 ms is far too little to classify 3,000 people: the 1 % sample answers instead.
+    sampled = await exclusions.count(campaign, now=NOW, budget_ms=1)
+    assert not sampled.exact and sampled.counts == {"no_consent": 3000}
