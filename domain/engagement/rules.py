@@ -35,6 +35,9 @@ LABELS: dict[str, str] = {
     "offer_accepted": "Offer accepted",
     "offer_declined": "Offer declined",
     "replied": "Replied to an email",
+    "sequence_enrolled": "Enrolled in a nurture sequence",
+    "sequence_completed": "Finished a nurture sequence",
+    "sequence_exited": "Left a nurture sequence",
     "profile_updated": "Updated their profile",
     "cv_uploaded": "Uploaded a CV",
 }

@@ -27,6 +27,7 @@ from domain.pipeline.silver_rules import (
 from domain.pools import rules as pool_rules
 from domain.pools import service as pools
 from domain.ports import Clock, TaskQueue
+from domain.sequences import enrolment as sequence_enrolment
 
 # The average is the one `domain.interviews.scorecards.average` gives (every submitted
 # scorecard of the application, all stages, rounded to 2 places), computed per row here
@@ -108,8 +109,8 @@ async def on_silver_medalist(application_id: int, *, stage_name: str, average: f
     It records the flag on the application, a `silver_medalist` event on the person's
     timeline (requisition, function and skills) and an audit entry, and adds the person
     to the shared silver-medalist pool of the requisition's job function (created on
-    first use, at the pool's "interested" stage). Enrolling them in a nurture sequence,
-    where their consent allows, is the campaigns context's step to add here."""
+    first use, at the pool's "interested" stage), then enrols them in the nurture
+    sequences entered by such a rejection, where their consent allows."""
     rows = await fetch(
         "UPDATE applications a SET silver_medalist = true FROM requisitions r "
         "WHERE a.id = $1 AND r.id = a.requisition RETURNING a.person, r.id AS requisition, "
@@ -130,3 +131,6 @@ async def on_silver_medalist(application_id: int, *, stage_name: str, average: f
     detail["pool_id"] = pool_id
     await audit.record(action="application.silver_medalist", at=at, actor=by,
                        subject=f"application:{application_id}", detail=detail)
+    # Nurture sequences entered by this rejection, where the person's consent allows.
+    await sequence_enrolment.on_silver_medalist(row["person"],
+                                                job_function=row["job_function"] or "", at=at)
