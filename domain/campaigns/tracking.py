@@ -93,7 +93,7 @@ async def _claim(redis: Any, batch: int) -> list[bytes]:
     """The processing list: a previous run's unfinished batch, else a new one."""
     leftover = await redis.lrange(PROCESSING, 0, -1)
     if leftover:
-        return list(leftover)
+        return list(reversed(leftover))  # RPOPLPUSH pushed each on the left: oldest last
     waiting = min(batch, int(await redis.llen(BUFFER)))
     if waiting == 0:
         return []
