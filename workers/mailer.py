@@ -75,3 +75,27 @@ class SmtpMailer:
             except aiosmtplib.SMTPException:
                 self._client.close()
         self._client = None
+
+
+class SmtpPool:
+    """`size` reused SMTP connections (SmtpMailer each) for the campaign sender: sends
+    run in parallel, one per connection, and a broken connection reconnects on its next
+    use. Same errors as SmtpMailer."""
+
+    def __init__(self, url: str, *, size: int, timeout: float = 20) -> None:
+        self.size = max(1, size)
+        self._idle: asyncio.Queue[SmtpMailer] = asyncio.Queue()
+        self._all = [SmtpMailer(url, timeout=timeout) for _ in range(self.size)]
+        for mailer in self._all:
+            self._idle.put_nowait(mailer)
+
+    async def send(self, message: EmailMessage) -> str:
+        mailer = await self._idle.get()
+        try:
+            return await mailer.send(message)
+        finally:
+            self._idle.put_nowait(mailer)
+
+    async def close(self) -> None:
+        for mailer in self._all:
+            await mailer.close()

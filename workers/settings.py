@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 
 from domain.db import close_pool, start_pool
 from domain.ports import SystemClock
 from settings import get_settings
+from workers.campaign_mail import CampaignOutlet
 from workers.emails import EmailRenderer
-from workers.mailer import SmtpMailer
+from workers.mailer import SmtpMailer, SmtpPool
 from workers.queue import ArqTaskQueue, redis_settings
 from workers.tasks import (
     bulk_actions,
+    campaigns,
     compliance,
     consent,
     engagement_scoring,
@@ -38,7 +41,7 @@ from workers.tasks import (
 TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance,
                 event_integrity, compliance, interview_reminders, offer_expiry,
                 engagement_scoring, pool_snapshots, imports, bulk_actions,
-                segment_membership, webhooks, tracking]
+                segment_membership, webhooks, tracking, campaigns]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5
@@ -61,6 +64,9 @@ async def startup(ctx: dict) -> None:
         sender=settings.mail_from, company_name=settings.company_name,
         postal_address=settings.postal_address,
     )
+    ctx["campaign_outlet"] = CampaignOutlet(
+        SmtpPool(settings.smtp_url or "smtp://127.0.0.1:1025", size=settings.smtp_pool_size),
+        ctx["emails"])
     ctx["heartbeat"] = asyncio.create_task(_beat(ctx))
     log.info("worker ready")
 
@@ -72,6 +78,9 @@ async def shutdown(ctx: dict) -> None:
             await ctx["heartbeat"]
     if "mailer" in ctx:
         await ctx["mailer"].close()
+    if "campaign_outlet" in ctx:  # sends in flight finish before the pools close
+        await ctx["campaign_outlet"].drain()
+        await ctx["campaign_outlet"].pool.close()
     if ctx.get("owns_pool"):
         await close_pool()
 
@@ -82,7 +91,9 @@ class WorkerSettings:
     on_startup = startup
     on_shutdown = shutdown
     max_tries = 5
-    job_timeout = 120
+    # WORKER_JOB_TIMEOUT: shorter in the campaign chaos tests (a killed job re-runs after
+    # its timeout + 10 s).
+    job_timeout = int(os.environ.get("WORKER_JOB_TIMEOUT") or 120)
     keep_result = 3600
     redis_settings = redis_settings(get_settings().redis_url or "redis://127.0.0.1:6379/0")
     max_jobs = get_settings().worker_concurrency

@@ -1,0 +1,89 @@
+"""May this marketing email go to this person now? Checked at send time, per recipient,
+inside the send's transaction and after taking the person's row lock: the lock
+consent.withdraw and the unsubscribe link take, so an unsubscribe committed before is
+seen, and one arriving during the send waits until the send's transaction ends.
+
+The lock and the read are two statements on purpose: in READ COMMITTED the read's
+snapshot is taken when it starts, so a read in the locking statement could miss the
+withdrawal committed by the transaction it waited for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.consent.rules import ExpiryPolicy, is_contactable
+from domain.db import fetch
+from domain.privacy.suppression import email_hash
+
+_FACTS = """
+SELECT p.email, cp.channels, cp.paused_until, pol.expiry_months, pol.reminder_days,
+  dc.action AS consent_action, dc.occurred_at AS consent_at,
+  EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $5) AS suppressed,
+  (SELECT count(*) FROM marketing_sends m WHERE m.person = p.id AND m.id <> $6
+     AND m.state IN ('sending', 'sent', 'in_doubt') AND m.claimed_at > $4 - $7::interval
+  ) AS recent,
+  ms.cap_messages, ms.paused_at AS marketing_paused,
+  ($8::boolean AND EXISTS (SELECT 1 FROM applications a
+     WHERE a.person = p.id AND a.status = 'active')) AS applicant
+FROM people p
+LEFT JOIN contact_preferences cp ON cp.person = p.id
+LEFT JOIN consent_policies pol ON pol.purpose = $2
+LEFT JOIN marketing_settings ms ON ms.id = 1
+LEFT JOIN LATERAL (SELECT c.action, c.occurred_at FROM consent_records c
+    WHERE c.person = p.id AND c.purpose = $2 AND c.scope = $3
+      AND c.action IN ('given', 'withdrawn', 'expired') AND c.occurred_at <= $4
+    ORDER BY c.occurred_at DESC, c.id DESC LIMIT 1) dc ON true
+WHERE p.id = $1
+"""
+
+
+@dataclass(frozen=True)
+class Audience:
+    purpose: str
+    scope: str
+    exclude_applicants: bool
+
+
+async def cap_days() -> int:
+    rows = await fetch("SELECT cap_days FROM marketing_settings WHERE id = 1")
+    return int(rows[0]["cap_days"]) if rows else 7
+
+
+async def check(person_id: int, email: str, send_id: int, audience: Audience, *,
+                now: datetime, window_days: int) -> str:
+    """'' when eligible, else the reason to skip. Call inside the send's transaction."""
+    locked = await fetch("SELECT id FROM people WHERE id = $1 FOR NO KEY UPDATE", person_id)
+    if not locked:
+        return "erased"
+    rows = await fetch(_FACTS, person_id, audience.purpose, audience.scope, now,
+                       email_hash(email), send_id, timedelta(days=window_days),
+                       audience.exclude_applicants)
+    return reason(rows[0], now) if rows else "erased"
+
+
+def reason(facts: dict, now: datetime) -> str:
+    """The first reason not to send, in the order a person would ask about them."""
+    if facts["email"].startswith("erased-") and facts["email"].endswith("@invalid"):
+        return "erased"
+    if facts["marketing_paused"] is not None:
+        return "paused_marketing"
+    if facts["suppressed"]:
+        return "suppressed"
+    action, at = facts["consent_action"], facts["consent_at"]
+    if action == "withdrawn":
+        return "unsubscribed"
+    policy = (None if facts["expiry_months"] is None
+              else ExpiryPolicy("", facts["expiry_months"], facts["reminder_days"]))
+    if not is_contactable(action, at, policy, now):
+        return "consent"
+    if facts["channels"] and "email" not in facts["channels"]:
+        return "preferences"
+    if facts["paused_until"] is not None and facts["paused_until"] > now:
+        return "preferences"
+    if facts["recent"] >= (facts["cap_messages"] or 2):
+        return "frequency_cap"
+    if facts["applicant"]:
+        return "applicant"
+    return ""
