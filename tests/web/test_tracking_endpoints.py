@@ -1,0 +1,146 @@
+"""/o and /c: a pixel or a redirect to a stored URL for genuine tokens, the 404 page for
+anything else, never a redirect elsewhere; every genuine hit lands in the buffer."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+from urllib.parse import quote
+
+import pytest
+from itsdangerous import Signer
+from redis.asyncio import Redis
+
+from domain.campaigns import links, tracking
+from tests.events_support import person
+from tests.tracking_support import campaign, sent, stored_links
+
+
+@pytest.fixture
+async def redis():
+    client = Redis.from_url(os.environ["REDIS_URL"])
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def setting(clock):
+    campaign_id = await campaign()
+    ann = await person("ann@example.com")
+    return {"links": await stored_links(campaign_id),
+            "send": await sent(ann, campaign_id, at=clock.now())}
+
+
+async def _buffered(redis) -> list[tracking.Hit]:
+    return [tracking.decode(r) for r in reversed(await redis.lrange(tracking.BUFFER, 0, -1))]
+
+
+async def test_the_pixel_is_an_uncached_gif_and_buffers_an_open(browser, redis, setting):
+    response = await browser.client.get(f"/o/{links.open_token(setting['send'])}",
+                                        headers={"user-agent": "Mozilla/5.0 (Macintosh) "
+                                                 "AppleWebKit/605.1.15 Version/17.0"})
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/gif"
+    assert response.content.startswith(b"GIF89a") and len(response.content) == 42
+    assert "no-store" in response.headers["cache-control"]
+    assert "set-cookie" not in response.headers  # no CSRF or session cookie in a mail client
+    [hit] = await _buffered(redis)
+    assert (hit.kind, hit.send_id, hit.link_id, hit.flag) == ("open", setting["send"], None, "")
+
+
+async def test_a_click_redirects_to_the_stored_url_and_buffers_the_click(
+        browser, redis, setting):
+    url = "https://jobs.example.com/open?ref=mail"
+    token = links.click_token(setting["send"], setting["links"][url])
+
+    response = await browser.client.get(f"/c/{token}", headers={"user-agent": "Firefox/130"})
+
+    assert response.status_code == 302
+    assert response.headers["location"] == url
+    assert "set-cookie" not in response.headers
+    [hit] = await _buffered(redis)
+    assert (hit.kind, hit.link_id, hit.flag) == ("click", setting["links"][url], "")
+
+
+async def test_proxies_and_scanners_are_flagged(browser, redis, setting):
+    pixel = f"/o/{links.open_token(setting['send'])}"
+    await browser.client.get(pixel, headers={"user-agent": "Mozilla/5.0"})  # Apple MPP
+    await browser.client.get(pixel, headers={
+        "user-agent": "Mozilla/5.0 (Windows NT 5.1) (via ggpht.com GoogleImageProxy)"})
+    await browser.client.head(pixel, headers={"user-agent": "Mozilla/5.0 (X11) Firefox/130"})
+    click = f"/c/{links.click_token(setting['send'], min(setting['links'].values()))}"
+    await browser.client.get(click, headers={"user-agent": "Mimecast URL protect"})
+
+    assert [hit.flag for hit in await _buffered(redis)] == [
+        "proxy", "proxy", "prefetch", "prefetch"]
+
+
+def _other_salt(value: str) -> str:
+    from settings import get_settings
+
+    signer = Signer(get_settings().secret_key, salt="talentloop.tracking-other", sep=".",
+                    digest_method=hashlib.sha256)
+    return signer.sign(value).decode()
+
+
+def _attempts(send: int, link_ids: list[int], count: int) -> list[str]:
+    """Generated /c URLs: genuine, tampered, forged, re-salted, swapped and hostile."""
+    rng = random.Random(7)
+    genuine = [links.click_token(send, link) for link in link_ids]
+    hostile = ["//evil.example", "/\\evil.example", "https:evil.example", "%2F%2Fevil",
+               "%5Cevil", "javascript:alert(1)", "\u2215\u2215evil", "..%2F..%2Fevil",
+               "https%3A%2F%2Fevil.example", "%0d%0aLocation:%20https://evil.example"]
+    paths: list[str] = []
+    while len(paths) < count:
+        token = rng.choice(genuine)
+        choice = rng.randrange(10)
+        if choice == 0:
+            paths.append(f"/c/{token}")
+        elif choice == 1:  # one character changed
+            at = rng.randrange(len(token))
+            paths.append(f"/c/{token[:at]}{rng.choice('AZaz09-_.')}{token[at + 1:]}")
+        elif choice == 2:  # a genuine token with something glued on
+            paths.append(f"/c/{token}{quote(rng.choice(hostile), safe='')}")
+        elif choice == 3:  # the ids swapped, or a link of another send, unsigned
+            paths.append(f"/c/{rng.choice(link_ids):x}-{send:x}.{token.split('.')[-1]}")
+        elif choice == 4:  # signed with another salt (the open pixel's, or any other)
+            value = f"{send:x}-{rng.choice(link_ids):x}"
+            paths.append(f"/c/{rng.choice([links.open_token(send), _other_salt(value)])}")
+        elif choice == 5:  # a genuine signature over a link id that does not exist
+            paths.append(f"/c/{links.click_token(send, rng.randrange(10_000, 10**9))}")
+        elif choice == 6:
+            paths.append(f"/c/{rng.choice(hostile)}")
+        elif choice == 7:
+            paths.append(f"/c/{quote(rng.choice(hostile), safe='')}/{token}")
+        elif choice == 8:  # unicode and encoded noise
+            noise = "".join(chr(rng.randrange(0x20, 0x2FFF)) for _ in range(rng.randrange(1, 12)))
+            paths.append(f"/c/{quote(noise, safe='')}")
+        else:
+            paths.append(f"//c/{token}" if rng.random() < 0.5 else f"/c/{token}?next=//evil")
+    return paths
+
+
+async def test_two_thousand_generated_urls_redirect_only_to_stored_urls(browser, setting):
+    stored = set(setting["links"])
+    statuses: dict[int, int] = {}
+    for path in _attempts(setting["send"], list(setting["links"].values()), 2_000):
+        response = await browser.client.get(path)
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        assert response.status_code in (302, 404), (path, response.status_code)
+        if response.status_code == 302:
+            assert response.headers["location"] in stored, path
+        assert "Traceback" not in response.text
+    assert statuses[302] > 100 and statuses[404] > 1_000
+
+
+async def test_a_forged_token_gets_the_not_found_page_and_buffers_nothing(
+        browser, redis, setting):
+    response = await browser.client.get("/c/abc.def", headers={"accept": "text/html"})
+    pixel = await browser.client.get("/o/1.forged")
+
+    assert response.status_code == 404 and "Page not found" in response.text
+    assert "location" not in response.headers
+    assert pixel.status_code == 404
+    assert await redis.llen(tracking.BUFFER) == 0
