@@ -52,7 +52,8 @@ QUEUE_EMAILS = (
 
 CREATE_TASKS = (
     "INSERT INTO recruiter_tasks (person, kind, title, notes, assignee, enrollment, due_at, "
-    "created_at) SELECT u.person, $3, $4, '', $5, u.id, $6 + make_interval(days => $7), $6 "
+    "created_at) SELECT u.person, $3, $4, '', $5, u.id, "
+    "$6::timestamptz + make_interval(days => $7), $6 "
     "FROM unnest($1::bigint[], $2::int[]) u(id, person)")
 
 ADVANCE = ("UPDATE sequence_enrollments SET step_key = $2, due_at = $3, updated_at = $3 "
@@ -72,7 +73,8 @@ _ROLLED = (
     "LEFT JOIN profiles pr ON pr.person = x.person "
     "LEFT JOIN pg_timezone_names tz ON tz.name = pr.time_zone "
     "CROSS JOIN LATERAL (SELECT coalesce(tz.name, 'UTC') AS zone) z "
-    "CROSS JOIN LATERAL (SELECT ($3 + make_interval({unit} => $4)) AT TIME ZONE z.zone AS t) l0 "
+    "CROSS JOIN LATERAL (SELECT ($3::timestamptz + make_interval({unit} => $4)) "
+    "  AT TIME ZONE z.zone AS t) l0 "
     "CROSS JOIN LATERAL (SELECT CASE WHEN extract(hour FROM l0.t) < 9 "
     "  THEN date_trunc('day', l0.t) + interval '9 hours' "
     "  WHEN extract(hour FROM l0.t) >= 17 "
@@ -80,7 +82,8 @@ _ROLLED = (
     "WHERE x.id = ANY($1::bigint[]) AND e.id = x.id")
 
 _PLAIN_WAIT = ("UPDATE sequence_enrollments SET step_key = $2, updated_at = $3, "
-               "due_at = $3 + make_interval({unit} => $4) WHERE id = ANY($1::bigint[])")
+               "due_at = $3::timestamptz + make_interval({unit} => $4) "
+               "WHERE id = ANY($1::bigint[])")
 
 
 def advance_after_wait(step: dict[str, Any]) -> str:
