@@ -33,6 +33,7 @@ from workers.tasks import (
     pool_snapshots,
     privacy,
     segment_membership,
+    sequences,
     tracking,
     webhooks,
 )
@@ -41,7 +42,7 @@ from workers.tasks import (
 TASK_MODULES = [mail, outbox, privacy, consent, events, event_reminders, event_attendance,
                 event_integrity, compliance, interview_reminders, offer_expiry,
                 engagement_scoring, pool_snapshots, imports, bulk_actions,
-                segment_membership, webhooks, tracking, campaigns]
+                segment_membership, webhooks, tracking, campaigns, sequences]
 
 HEARTBEAT_KEY = "talentloop:worker:heartbeat"
 HEARTBEAT_SECONDS = 5
