@@ -194,3 +194,199 @@ async def test_exclusions_fall_back_to_an_approximate_sample_past_the_budget():
     # 1 ms is far too little to classify 3,000 people: the 1 % sample answers instead.
     sampled = await exclusions.count(campaign, now=NOW, budget_ms=1)
     assert not sampled.exact and sampled.counts == {"no_consent": 3000}
+
+
+# --- The lifecycle ------------------------------------------------------------------------
+
+HTML_BODY = ('<p>Hi {{ first_name }}, see you at {{ event_title }}.</p>'
+             '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a> · {{ postal_address }}</p>')
+
+
+def staff(email: str, roles: tuple[str, ...] = ("marketing",)):
+    from domain.accounts.service import Staff
+
+    return Staff(id=abs(hash(email)) % 10_000, email=email, full_name=email.split("@")[0],
+                 roles=roles)
+
+
+AUTHOR, APPROVER = staff("author@test.local", ("recruiter",)), staff("boss@test.local")
+
+
+async def template_id() -> int:
+    from domain.campaigns import templates
+
+    draft = templates.parse({"name": "Meetup invite", "purpose": "community_emails",
+                             "subject": "Hello {{ first_name }}", "html_body": HTML_BODY})
+    return await templates.create(draft, by=APPROVER, clock=FrozenClockAt())
+
+
+class FrozenClockAt:
+    def __init__(self, at: datetime = NOW) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def form(template: int, **overrides) -> dict:
+    return {"name": "Winter meetup", "template": str(template), "audience_kind": "community",
+            "community_slug": "engineering", "exclude_applicants": "on",
+            "send_mode": "now", "zone_mode": "fixed", "time_zone": "Europe/Paris",
+            "window_days": ["1", "2", "3", "4", "5"], "window_start": "9",
+            "window_end": "17"} | overrides
+
+
+async def new_campaign(community, **overrides) -> int:
+    from domain.campaigns import campaigns
+
+    draft = await campaigns.parse(form(await template_id(), **overrides))
+    return await campaigns.create(draft, by=AUTHOR, clock=FrozenClockAt())
+
+
+async def test_the_form_copies_the_template_and_reports_every_bad_field(community):
+    from domain.campaigns import campaigns
+
+    template = await template_id()
+    draft = await campaigns.parse(form(template))
+    assert (draft.subject, draft.purpose, draft.consent_scope) == (
+        "Hello {{ first_name }}", "community_emails", "engineering")
+    assert draft.schedule.window_days == [1, 2, 3, 4, 5]
+    assert (draft.schedule.window_start, draft.schedule.window_end) == (9, 17)
+    with pytest.raises(Invalid) as refused:
+        await campaigns.parse(form(template, name=" ", audience_kind="pool", pool_id="77",
+                                   time_zone="Mars/Olympus", window_start="18",
+                                   window_end="9", rate_per_minute="-3", send_mode="later",
+                                   send_at="tomorrow", subject="Hi",
+                                   html_body="<p>no footer</p>"))
+    assert set(refused.value.errors) >= {"name", "audience_ref", "time_zone", "window_start",
+                                         "rate_per_minute", "send_at", "html_body"}
+    later = await campaigns.parse(form(template, send_mode="later",
+                                       send_at="2026-12-01T10:30"))
+    assert later.schedule.send_at == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # Paris = UTC+1
+
+
+async def test_approval_needs_someone_else_and_any_edit_returns_to_draft(community, queue):
+    from domain.campaigns import campaigns
+    from domain.errors import Conflict, PermissionDenied
+
+    campaign_id = await new_campaign(community)
+    clock = FrozenClockAt()
+    with pytest.raises(Conflict):  # a draft is not approved
+        await campaigns.approve(campaign_id, 1, by=APPROVER, clock=clock)
+    await campaigns.submit(campaign_id, by=AUTHOR, clock=clock)
+    author_as_approver = staff("author@test.local")
+    with pytest.raises(PermissionDenied):
+        await campaigns.approve(campaign_id, 1, by=author_as_approver, clock=clock)
+    with pytest.raises(PermissionDenied):  # approval rights are needed
+        await campaigns.approve(campaign_id, 1, by=staff("other@test.local", ("recruiter",)),
+                                clock=clock)
+    # The approver edits it: back to draft, and now the approver is an editor too.
+    draft = await campaigns.parse(form(await fetchval(
+        "SELECT template FROM campaigns WHERE id = $1", campaign_id), name="Winter meetup 2"))
+    assert await campaigns.update(campaign_id, draft, by=APPROVER, clock=clock) == 2
+    row = await campaigns.get(campaign_id)
+    assert (row["state"], row["revision"], row["approved_revision"]) == ("draft", 2, None)
+    await campaigns.submit(campaign_id, by=AUTHOR, clock=clock)
+    with pytest.raises(PermissionDenied):
+        await campaigns.approve(campaign_id, 2, by=APPROVER, clock=clock)
+    third = staff("third@test.local", ("admin",))
+    with pytest.raises(Conflict):  # approving what one saw: revision 1 is gone
+        await campaigns.approve(campaign_id, 1, by=third, clock=clock)
+    await campaigns.approve(campaign_id, 2, by=third, clock=clock)
+    row = await campaigns.get(campaign_id)
+    assert (row["state"], row["approved_revision"], row["approved_by"]) == (
+        "approved", 2, "third@test.local")
+    # Editing an approved campaign clears the approval.
+    await campaigns.update(campaign_id, draft, by=AUTHOR, clock=clock)
+    row = await campaigns.get(campaign_id)
+    assert (row["state"], row["revision"], row["approved_revision"]) == ("draft", 3, None)
+    actions = [r["action"] for r in await fetch(
+        "SELECT action FROM audit_entries WHERE subject = $1 ORDER BY id",
+        f"campaign:{campaign_id}")]
+    assert actions == ["campaign.created", "campaign.submitted", "campaign.updated",
+                       "campaign.submitted", "campaign.approved", "campaign.updated"]
+
+
+async def test_reject_needs_a_reason_and_scheduling_starts_the_sender(community, queue):
+    from domain.campaigns import campaigns
+    from domain.errors import Conflict, PermissionDenied
+
+    campaign_id = await new_campaign(community)
+    clock = FrozenClockAt()
+    await campaigns.submit(campaign_id, by=AUTHOR, clock=clock)
+    with pytest.raises(Invalid):
+        await campaigns.reject(campaign_id, "  ", by=APPROVER, clock=clock)
+    await campaigns.reject(campaign_id, "Wrong date", by=APPROVER, clock=clock)
+    detail = await fetchval("SELECT detail FROM audit_entries WHERE action = "
+                            "'campaign.rejected'")
+    assert "Wrong date" in str(detail)
+    assert (await campaigns.get(campaign_id))["state"] == "draft"
+    await campaigns.submit(campaign_id, by=AUTHOR, clock=clock)
+    await campaigns.approve(campaign_id, 1, by=APPROVER, clock=clock)
+    with pytest.raises(PermissionDenied):
+        await campaigns.schedule(campaign_id, by=staff("x@test.local"), clock=clock,
+                                 queue=queue)
+    await campaigns.schedule(campaign_id, by=AUTHOR, clock=clock, queue=queue)
+    assert (await campaigns.get(campaign_id))["state"] == "scheduled"
+    queued = [(job.function, job.args) for job in await queue.pool.queued_jobs()]
+    assert ("start_campaign", (campaign_id,)) in queued
+    with pytest.raises(Conflict):
+        await campaigns.schedule(campaign_id, by=AUTHOR, clock=clock, queue=queue)
+    # Once sending, the content is frozen: editing is refused, duplicating is the way.
+    await fetch("UPDATE campaigns SET state = 'sending' WHERE id = $1", campaign_id)
+    draft = await campaigns.parse(form(await fetchval(
+        "SELECT template FROM campaigns WHERE id = $1", campaign_id)))
+    with pytest.raises(Conflict):
+        await campaigns.update(campaign_id, draft, by=AUTHOR, clock=clock)
+    copy = await campaigns.duplicate(campaign_id, by=AUTHOR, clock=clock)
+    row = await campaigns.get(copy)
+    assert (row["name"], row["state"], row["approved_revision"], row["subject"]) == (
+        "Copy of Winter meetup", "draft", None, "Hello {{ first_name }}")
+
+
+async def test_an_approval_racing_an_edit_never_approves_the_edited_content(community):
+    import asyncio
+
+    from domain.campaigns import campaigns
+    from domain.errors import Conflict
+
+    campaign_id = await new_campaign(community)
+    clock = FrozenClockAt()
+    template = await fetchval("SELECT template FROM campaigns WHERE id = $1", campaign_id)
+    for round_ in range(15):
+        await campaigns.submit(campaign_id, by=AUTHOR, clock=clock)
+        revision = (await campaigns.get(campaign_id))["revision"]
+        draft = await campaigns.parse(form(template, subject=f"Edit {round_}",
+                                           html_body=HTML_BODY))
+        results = await asyncio.gather(
+            campaigns.approve(campaign_id, revision, by=APPROVER, clock=clock),
+            campaigns.update(campaign_id, draft, by=AUTHOR, clock=clock),
+            return_exceptions=True)
+        assert not isinstance(results[1], BaseException), results
+        row = await campaigns.get(campaign_id)
+        # Whichever won, the edit is last: draft, no approval of any revision.
+        assert (row["state"], row["approved_revision"]) == ("draft", None), results
+        assert results[0] is None or isinstance(results[0], Conflict), results
+
+
+async def test_csv_upload_is_all_or_nothing_and_reports_rows(community):
+    from domain.campaigns import campaigns, csv_audience
+
+    campaign_id = await new_campaign(community)
+    known = [await person("ann@example.com"), await person("bob@example.com")]
+    clock = FrozenClockAt()
+    bad = b"Name,EMAIL\nAnn,Ann@Example.com\nBob,not-an-address\n"
+    with pytest.raises(Invalid) as refused:
+        await csv_audience.upload(campaign_id, bad, by=AUTHOR, clock=clock)
+    report = csv_audience.refused_report(refused.value)
+    assert report is not None and [row[:2] for row in report.invalid] == [(3, "email")]
+    assert (await campaigns.get(campaign_id))["audience_kind"] == "community"
+    good = b"Name;Email\nAnn;Ann@Example.com\nZed;zed@example.com\n;\nBob;bob@example.com\n"
+    report = await csv_audience.upload(campaign_id, good, by=AUTHOR, clock=clock)
+    assert (report.rows, report.matched, report.unmatched) == (
+        3, 2, [(3, "zed@example.com")])
+    row = await campaigns.get(campaign_id)
+    assert (row["audience_kind"], row["revision"]) == ("csv", 2)
+    assert await audience.page(row, 0, 10) == sorted(known)
+    with pytest.raises(Invalid):
+        await csv_audience.upload(campaign_id, b"name\nAnn\n", by=AUTHOR, clock=clock)

@@ -1,0 +1,72 @@
+"""Read models for the campaign pages: the list (state filter, keyset pagination), one
+campaign's progress, and its sends left in doubt."""
+
+from __future__ import annotations
+
+from domain.db import fetch
+from domain.errors import Invalid
+
+PAGE_SIZE = 30
+IN_DOUBT_PAGE = 200
+
+
+def _cursor(after: str) -> tuple[str, int] | None:
+    """The list cursor "<updated_at iso>|<id>"; None for the first page."""
+    if not after:
+        return None
+    stamp, _, ident = after.rpartition("|")
+    if not stamp or not ident.isdigit() or len(after) > 80:
+        raise Invalid("That page link is damaged; start again from the first page.")
+    return stamp, int(ident)
+
+
+async def campaigns(*, state: str = "", after: str = "",
+                    limit: int = PAGE_SIZE) -> tuple[list[dict], str]:
+    """Most recently changed first; returns (rows, cursor of the next page or '')."""
+    cursor = _cursor(after)
+    rows = await fetch(
+        "SELECT id, name, state, purpose, audience_kind, revision, approved_revision, "
+        "send_at, created_by, updated_by, updated_at, recipients FROM campaigns "
+        "WHERE ($1 = '' OR state = $1) AND ($2::timestamptz IS NULL "
+        "OR (updated_at, id) < ($2::timestamptz, $3::int)) "
+        "ORDER BY updated_at DESC, id DESC LIMIT $4",
+        state, cursor[0] if cursor else None, cursor[1] if cursor else 0, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if more else None
+    return rows, (f"{last['updated_at'].isoformat()}|{last['id']}" if last else "")
+
+
+async def progress(campaign_id: int) -> dict[str, int]:
+    """Send rows by state (queued, sending, sent, failed, in_doubt, skipped)."""
+    rows = await fetch("SELECT state, count(*)::int AS n FROM marketing_sends "
+                       "WHERE campaign = $1 GROUP BY state", campaign_id)
+    return {row["state"]: row["n"] for row in rows}
+
+
+async def in_doubt(campaign_id: int, *, limit: int = IN_DOUBT_PAGE) -> list[dict]:
+    return await fetch(
+        "SELECT s.id, s.person, s.claimed_at, s.claimed_by, s.error, p.email, "
+        "coalesce(nullif(p.full_name, ''), p.email) AS name FROM marketing_sends s "
+        "JOIN people p ON p.id = s.person WHERE s.campaign = $1 AND s.state = 'in_doubt' "
+        "ORDER BY s.id LIMIT $2", campaign_id, limit)
+
+
+async def choices() -> dict[str, list[dict]]:
+    """What the campaign form offers: templates, segments, pools, communities, events,
+    jobs."""
+    return {
+        "templates": await fetch("SELECT id, name, purpose FROM marketing_templates "
+                                 "WHERE archived_at IS NULL ORDER BY lower(name)"),
+        "segments": await fetch("SELECT id, name FROM segments "
+                                "WHERE visibility = 'shared' ORDER BY lower(name)"),
+        "pools": await fetch("SELECT id, name, kind FROM talent_pools "
+                             "WHERE visibility = 'shared' ORDER BY lower(name)"),
+        "communities": await fetch("SELECT slug, name FROM talent_communities "
+                                   "ORDER BY lower(name)"),
+        "events": await fetch("SELECT id, slug, title, starts_at FROM events "
+                              "ORDER BY starts_at DESC LIMIT 200"),
+        "requisitions": await fetch("SELECT id, title FROM requisitions "
+                                    "WHERE status IN ('open', 'on_hold', 'draft') "
+                                    "ORDER BY lower(title) LIMIT 200"),
+    }
