@@ -7,9 +7,11 @@ The result is a `Composed` message; the worker wraps it in the brand layout and 
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from email.utils import make_msgid
+from typing import Any
 
 from domain.campaigns import links, rules
 from domain.consent.rules import COMMUNITY_EMAILS
@@ -44,6 +46,13 @@ class Composed:
     unsubscribe_url: str
     preferences_url: str
     values: dict[str, str]
+
+
+def _json(value: object, default: object) -> Any:
+    """JSONB as raw SQL returns it (text) or already decoded."""
+    if isinstance(value, str):
+        return json.loads(value)
+    return default if value is None else value
 
 
 def new_identity() -> tuple[str, str]:
@@ -91,7 +100,7 @@ async def campaign_content(campaign_id: int) -> Content | None:
         key=key, purpose=c["purpose"], scope=c["consent_scope"], subject=c["subject"],
         html_body=c["html_body"], text_body=c["text_body"] if c["text_is_custom"] else "",
         values=await _shared_values(c["purpose"], c["consent_scope"], c["created_by"],
-                                    c["merge_values"] or {}),
+                                    _json(c["merge_values"], {})),
         exclude_applicants=bool(c["exclude_applicants"]),
         rate_per_minute=c["rate_per_minute"],
         tracked=await links.register(key, c["html_body"]))
@@ -108,7 +117,7 @@ async def sequence_content(enrollment_id: int, step_key: str) -> Content | None:
     if not rows:
         return None
     row = rows[0]
-    step = next((s for s in row["steps"] or [] if s.get("key") == step_key
+    step = next((s for s in _json(row["steps"], []) if s.get("key") == step_key
                  and s.get("type") == "email"), None)
     if step is None:
         return None

@@ -134,7 +134,9 @@ async def resume(campaign_id: int, by: Staff | str, clock: Clock,
     """Continue exactly where it stopped: the queued rows are still queued."""
     await _transition(campaign_id,
                       "UPDATE campaigns SET state = CASE WHEN started_at IS NULL THEN "
-                      "'scheduled' ELSE 'sending' END, paused_at = NULL WHERE id = $1 "
+                      "'scheduled' ELSE 'sending' END, paused_at = NULL, "
+                      # The lease ends now, so the kick below can take over at once.
+                      "sender_until = least(sender_until, $2) WHERE id = $1 "
                       "AND state = 'paused' AND approved_revision = revision "
                       "RETURNING name, state", "campaign.resumed", by, clock)
     if queue is not None:
