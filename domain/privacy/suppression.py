@@ -36,10 +36,11 @@ async def is_suppressed(email: str) -> bool:
     return found is not None
 
 
-async def suppress(email: str, *, reason: str, now: datetime) -> None:
-    """Idempotent: the first reason recorded for an address is kept."""
+async def suppress(email: str, *, reason: str, now: datetime, detail: str = "") -> None:
+    """Idempotent: the first reason recorded for an address is kept. `detail`: the bounce
+    status (e.g. 5.1.1) of a hard bounce, the source of a complaint."""
     await fetch(
-        "INSERT INTO suppressions (email_hash, reason, created_at) VALUES ($1, $2, $3) "
-        "ON CONFLICT (email_hash) DO NOTHING",
-        email_hash(email), reason[:40], now,
+        "INSERT INTO suppressions (email_hash, reason, detail, created_at) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (email_hash) DO NOTHING",
+        email_hash(email), reason[:40], detail[:120], now,
     )
