@@ -152,6 +152,8 @@ ACTION_LABELS: dict[str, str] = {
     "sequence.enrollment_paused": "Sequence enrolment paused",
     "sequence.enrollment_resumed": "Sequence enrolment resumed",
     "sequence.enrollment_exited": "Sequence enrolment ended",
+    "marketing.complaint_rate_warning": "Spam complaint rate warning (0.1%)",
+    "marketing.paused_for_complaints": "Marketing paused: spam complaint rate (0.3%)",
     "recruiter_task.done": "Recruiter task done",
     "skills.added": "Skill added",
     "skills.updated": "Skill changed",

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from domain.accounts import invites as staff_invites
 from domain.bulk import emails as bulk_emails
+from domain.campaigns import inbound as marketing_inbound
 from domain.campaigns import templates as marketing_templates
 from domain.communities import service as communities
 from domain.events import emails as events_emails
@@ -37,6 +38,7 @@ BUILDERS: dict[str, ContextBuilder] = {
     **events_emails.EMAIL_CONTEXTS,
     **events_messaging.EMAIL_CONTEXTS,
     **hiring_emails.EMAIL_CONTEXTS,
+    **marketing_inbound.EMAIL_CONTEXTS,
     **marketing_templates.EMAIL_CONTEXTS,
     **identity_emails.EMAIL_CONTEXTS,
     **interview_availability.EMAIL_CONTEXTS,
