@@ -1,4 +1,5 @@
-"""Open pixel `/o/{token}` and click redirect `/c/{token}` (QUALITY.md 3.3 "Tracking").
+"""Open pixel `/o/{token}` and click redirect `/c/{token}` (QUALITY.md 3.3 "Tracking"),
+and the signed inbound webhooks `/hooks/email-events` and `/hooks/inbound-mail`.
 
 Top-level routes, outside the portal and back-office routers, so no session middleware
 runs: each hit verifies its signed token (pure computation), pushes one record onto the
@@ -12,14 +13,18 @@ never a redirect. They are GETs with no form, so CSRF's cookie is not set on the
 from __future__ import annotations
 
 import base64
+import json
+import time
+from typing import Any
 from urllib.parse import quote
 
-from litestar import HttpMethod, Request, route
+from litestar import HttpMethod, Request, post, route
 from litestar.exceptions import NotFoundException
 from litestar.response import Response
 
-from domain.campaigns import links, tracking
+from domain.campaigns import inbound, links, tracking, webhook_signature
 from domain.campaigns.tracking_flags import classify
+from domain.errors import Invalid
 from web_common import client_ip, user_agent
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -71,4 +76,62 @@ async def click(request: Request, token: str) -> Response[bytes]:
     return Response(b"", status_code=302, headers={"location": location, **_NO_STORE})
 
 
-ROUTES = [open_pixel, click]
+# -- signed webhooks (README "Bounce, complaint and inbound-mail webhooks") ---------------
+
+MAX_EVENTS = 100
+
+
+def _problem(status: int, title: str, detail: str) -> Response[Any]:
+    return Response({"type": "about:blank", "title": title, "status": status,
+                     "detail": detail}, status_code=status,
+                    media_type="application/problem+json")
+
+
+async def _signed_body(request: Request) -> bytes | None:
+    body = await request.body()
+    header = request.headers.get(webhook_signature.HEADER, "")
+    return body if webhook_signature.verify(header, body, now=time.time()) else None
+
+
+_UNSIGNED = ("Bad signature", f"The {webhook_signature.HEADER} header is missing, does not "
+             "match the body, or is older than five minutes.")
+
+
+@post("/hooks/email-events", name="hooks.email_events", include_in_schema=False,
+      status_code=200)
+async def email_events(request: Request) -> Response[Any]:
+    """Bounces, complaints and deliveries from the sending provider: one JSON object or
+    a list of up to 100. All are validated before any is applied."""
+    body = await _signed_body(request)
+    if body is None:
+        return _problem(401, *_UNSIGNED)
+    try:
+        data = json.loads(body)
+        items = data if isinstance(data, list) else [data]
+        if len(items) > MAX_EVENTS:
+            raise Invalid(f"at most {MAX_EVENTS} events per request")
+        events = [inbound.parse_event(item) for item in items]
+    except (ValueError, Invalid) as exc:
+        return _problem(422, "Invalid event", str(exc) or "The body is not valid JSON.")
+    state = request.app.state
+    results = [await inbound.provider_event(e, clock=state.clock, queue=state.queue)
+               for e in events]
+    return Response({"received": len(results)})
+
+
+@post("/hooks/inbound-mail", name="hooks.inbound_mail", include_in_schema=False,
+      status_code=200)
+async def inbound_mail(request: Request) -> Response[Any]:
+    """One raw MIME message (a reply, a DSN or a complaint report) as the body."""
+    body = await _signed_body(request)
+    if body is None:
+        return _problem(401, *_UNSIGNED)
+    if not body.strip() or len(body) > inbound.MAX_RAW_BYTES:
+        return _problem(422, "Invalid message", "The body must be one MIME message "
+                        f"of at most {inbound.MAX_RAW_BYTES} bytes.")
+    result = await inbound.receive(body, source="webhook", clock=request.app.state.clock,
+                                   queue=request.app.state.queue)
+    return Response({"kind": result["kind"]})
+
+
+ROUTES = [open_pixel, click, email_events, inbound_mail]
