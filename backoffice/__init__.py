@@ -9,6 +9,7 @@ from backoffice.controllers import (
     audit_log,
     auth,
     bulk,
+    campaigns,
     candidates,
     event_attendance,
     event_checkin,
@@ -51,7 +52,7 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                pipeline, applications, audit_log, reports, requisition_metrics,
                interviews, scorecards, offers, pools, pool_review, bulk, segments, skills,
                imports, staff, account, invitations, api_tokens, sso, sso_settings,
-               security, webhooks, marketing_templates]
+               security, webhooks, marketing_templates, campaigns]
 
 
 def create_router(*, middleware: list) -> Router:

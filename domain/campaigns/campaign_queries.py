@@ -70,3 +70,30 @@ async def choices() -> dict[str, list[dict]]:
                                     "WHERE status IN ('open', 'on_hold', 'draft') "
                                     "ORDER BY lower(title) LIMIT 200"),
     }
+
+
+async def audience_label(campaign: dict) -> str:
+    """Who the campaign goes to, in words ("Segment “Berlin Python” ", …)."""
+    kind, ref = campaign["audience_kind"], campaign["audience_ref"]
+    if kind == "csv":
+        count = await fetch("SELECT count(*)::int AS n FROM campaign_csv_people "
+                            "WHERE campaign = $1", campaign["id"])
+        return f"CSV file: {count[0]['n']} matched people"
+    if kind == "community":
+        rows = await fetch("SELECT name FROM talent_communities WHERE slug = $1", ref)
+        return f"Members of the community “{rows[0]['name'] if rows else ref}”"
+    lookups = {"segment": ("SELECT name FROM segments WHERE id = $1", "Segment"),
+               "pool": ("SELECT name FROM talent_pools WHERE id = $1", "Pool"),
+               "event": ("SELECT title AS name FROM events WHERE id = $1", "Event")}
+    if kind not in lookups or not ref.isdigit() or int(ref) >= 2**31:
+        return "Not chosen yet"
+    sql, label = lookups[kind]
+    rows = await fetch(sql, int(ref))
+    if not rows:
+        return f"{label} (deleted)"
+    suffix = ""
+    if kind == "event":
+        suffix = {"": " — registered, attended or no-show", "registered": " — registered",
+                  "attended": " — attended", "no_show": " — no-shows"}.get(
+                      campaign["event_filter"], "")
+    return f"{label} “{rows[0]['name']}”{suffix}"
