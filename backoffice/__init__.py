@@ -9,6 +9,7 @@ from backoffice.controllers import (
     audit_log,
     auth,
     bulk,
+    campaign_reports,
     campaigns,
     candidates,
     event_attendance,
@@ -36,6 +37,7 @@ from backoffice.controllers import (
     scorecards,
     security,
     segments,
+    sequence_reports,
     skills,
     sso,
     sso_settings,
@@ -52,7 +54,8 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                pipeline, applications, audit_log, reports, requisition_metrics,
                interviews, scorecards, offers, pools, pool_review, bulk, segments, skills,
                imports, staff, account, invitations, api_tokens, sso, sso_settings,
-               security, webhooks, marketing_templates, campaigns]
+               security, webhooks, marketing_templates, campaigns, campaign_reports,
+               sequence_reports]
 
 
 def create_router(*, middleware: list) -> Router:

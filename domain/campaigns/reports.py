@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from domain.csv_safety import csv_line
 from domain.db import execute, fetch, transaction
-from domain.errors import Invalid
+from domain.errors import Invalid, NotFound
 
 ATTRIBUTION_DAYS = 30
 ATTRIBUTION = timedelta(days=ATTRIBUTION_DAYS)
@@ -77,6 +77,13 @@ METRICS: dict[str, tuple[str, str]] = {
     "hired": ("Hired", _downstream(_HIRED)),
 }
 FUNNEL = ("registered", "applied", "interviewed", "hired")
+# How the report page groups the figures (every name is a METRICS key).
+GROUPS = (
+    ("Delivery", ("recipients", "sent", "delivered", "bounced", "bounced_hard",
+                  "bounced_soft", "skipped", "failed", "in_doubt", "pending")),
+    ("Engagement", ("opened", "opened_flagged", "clicked", "replied", "unsubscribed")),
+    ("After the email (within 30 days)", FUNNEL),
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,16 @@ class Scope:
         args += [self.sequence, self.step_key]
         return (f"ms.enrollment IN (SELECT id FROM sequence_enrollments "  # noqa: S608  # nosec B608 - $n only
                 f"WHERE sequence = ${len(args) - 1}) AND ms.step_key = ${len(args)}")
+
+
+async def campaign(campaign_id: int) -> dict:
+    """The campaign a report is about (its heading); NotFound if there is none."""
+    rows = await fetch(
+        "SELECT id, name, state, subject, purpose, audience_kind, started_at, finished_at, "
+        "recipients FROM campaigns WHERE id = $1", campaign_id)
+    if not rows:
+        raise NotFound("No such campaign.")
+    return rows[0]
 
 
 def _bind(conditions: str, args: list) -> str:
