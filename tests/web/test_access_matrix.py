@@ -215,6 +215,23 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
         staff(P.MARKETING_CONTENT), ("-", "missing")),
     "/backoffice/campaigns/templates/{marketing_template_id:int}/preview/html": (
         staff(P.MARKETING_CONTENT), ("-", "missing")),
+    # Campaigns: "-" is a draft CSV campaign created for the world.
+    "/backoffice/campaigns": (staff(P.CAMPAIGNS_MANAGE), ("-",)),
+    "/backoffice/campaigns/new": (staff(P.CAMPAIGNS_MANAGE), ("-",)),
+    "/backoffice/campaigns/settings": (staff(P.MARKETING_SETTINGS), ("-",)),
+    "/backoffice/campaigns/{campaign_id:int}": (staff(P.CAMPAIGNS_MANAGE), ("-", "missing")),
+    "/backoffice/campaigns/{campaign_id:int}/edit": (staff(P.CAMPAIGNS_MANAGE),
+                                                     ("-", "missing")),
+    "/backoffice/campaigns/{campaign_id:int}/eligibility": (staff(P.CAMPAIGNS_MANAGE),
+                                                            ("-", "missing")),
+    "/backoffice/campaigns/{campaign_id:int}/preview": (staff(P.CAMPAIGNS_MANAGE),
+                                                        ("-", "missing")),
+    "/backoffice/campaigns/{campaign_id:int}/preview/html": (staff(P.CAMPAIGNS_MANAGE),
+                                                             ("-", "missing")),
+    "/backoffice/campaigns/{campaign_id:int}/approve": (staff(P.CAMPAIGNS_APPROVE),
+                                                        ("-", "missing")),
+    "/backoffice/campaigns/{campaign_id:int}/in-doubt": (staff(P.CAMPAIGNS_APPROVE),
+                                                         ("-", "missing")),
     "/backoffice/hiring-setup": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/reasons": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/emails": (staff(P.HIRING_SETUP), ("-",)),
@@ -383,6 +400,10 @@ async def _world(app, clock) -> World:
         "INSERT INTO marketing_templates (name, purpose, subject, html_body, created_at, "
         "updated_at) VALUES ('News', 'event_emails', 'News', '<p>{{ unsubscribe_url }} "
         "{{ postal_address }}</p>', now(), now()) RETURNING id")
+    campaign = await fetch(
+        "INSERT INTO campaigns (name, purpose, subject, html_body, audience_kind, created_at, "
+        "updated_at) VALUES ('Spring', 'event_emails', 'News', '<p>{{ unsubscribe_url }} "
+        "{{ postal_address }}</p>', 'csv', now(), now()) RETURNING id")
     ids: dict[str, dict[str, object]] = {
         "requisition_id": {k: v["id"] for k, v in requisitions.items()},
         "application_id": {**applications,
@@ -391,6 +412,7 @@ async def _world(app, clock) -> World:
         "slug": {"X": "job-x", "-": "engineering"}, "person_id": people, "cv_id": cvs,
         "template_id": {"-": template[0]["id"]},
         "marketing_template_id": {"-": marketing_template[0]["id"]},
+        "campaign_id": {"-": campaign[0]["id"]},
         "token": {"-": "not-a-real-token"},
         "key": {"missing": "no-such-message"}, "provider": {"-": "github"},
         "path": {"-": "no-such-page"}, "file_path": {"-": "css/talentloop.css"},
