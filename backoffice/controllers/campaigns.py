@@ -7,12 +7,13 @@ call one service and render."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from backoffice.auth import require_staff
@@ -73,9 +74,11 @@ def _notice(key: str) -> str:
 
 @get("/campaigns", name="backoffice.campaigns.index", guards=CAN_MANAGE,
      include_in_schema=False)
-async def index(request: Request, state: FromQuery[str] = "", after: FromQuery[str] = "",
-                notice: FromQuery[str] = "") -> Template:
-    state = state if state in campaign_rules.STATES else ""
+async def index(request: Request, after: FromQuery[str] = "",
+                notice: FromQuery[str] = "",
+                state_filter: Annotated[str, QueryParameter(name="state")] = "") -> Template:
+    # ("state" is a reserved handler argument in Litestar: the app state)
+    state = state_filter if state_filter in campaign_rules.STATES else ""
     try:
         rows, next_after = await campaign_queries.campaigns(state=state, after=after[:100])
     except Invalid:
