@@ -149,6 +149,8 @@ async def check_complaint_rate(*, now: datetime, queue: TaskQueue | None) -> str
     """Warn admins at 0.1%, pause marketing at 0.3% (each once: the settings row, locked
     here, remembers). Returns the level reached ('' | warn | pause)."""
     async with transaction():
+        await fetch("INSERT INTO marketing_settings (id, cap_messages, cap_days, paused_reason, "
+                    "updated_by) VALUES (1, 2, 7, '', '') ON CONFLICT (id) DO NOTHING")
         state = (await fetch("SELECT paused_at, complaint_warned_at FROM marketing_settings "
                              "WHERE id = 1 FOR UPDATE"))
         complaints, sends = await complaint_rate(now=now)

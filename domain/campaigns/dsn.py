@@ -182,10 +182,11 @@ def trim_reply(text: str, limit: int = MAX_BODY) -> str:
 
 
 def parse_mail(message: EmailMessage, envelope_recipients: tuple[str, ...] = ()) -> Mail:
-    headers = [str(message.get_all(name) or "") for name in ("To", "Cc", "Delivered-To",
-                                                             "X-Envelope-To")]
-    recipients = {address.lower() for _, address in getaddresses(headers) if address}
-    recipients.update(r.lower() for r in envelope_recipients)
+    headers = [str(value) for name in ("To", "Cc", "Delivered-To", "X-Envelope-To")
+               for value in message.get_all(name) or []]
+    # Case kept: the local part carries the reply token, which is case-sensitive.
+    recipients = {address for _, address in getaddresses(headers) if address}
+    recipients.update(envelope_recipients)
     refers = _message_ids(str(message.get("In-Reply-To", "")))
     refers += list(reversed(_message_ids(str(message.get("References", "")))))
     return Mail(
