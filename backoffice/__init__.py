@@ -37,6 +37,7 @@ from backoffice.controllers import (
     scorecards,
     security,
     segments,
+    sequences,
     sequence_reports,
     skills,
     sso,
