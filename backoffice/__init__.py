@@ -37,8 +37,8 @@ from backoffice.controllers import (
     scorecards,
     security,
     segments,
-    sequences,
     sequence_reports,
+    sequences,
     skills,
     sso,
     sso_settings,
@@ -55,8 +55,8 @@ CONTROLLERS = [auth, candidates, mail, files, privacy, events, event_registratio
                pipeline, applications, audit_log, reports, requisition_metrics,
                interviews, scorecards, offers, pools, pool_review, bulk, segments, skills,
                imports, staff, account, invitations, api_tokens, sso, sso_settings,
-               security, webhooks, marketing_templates, campaigns, campaign_reports,
-               sequence_reports]
+               security, webhooks, marketing_templates, campaign_reports, sequence_reports,
+               sequences, campaigns]
 
 
 def create_router(*, middleware: list) -> Router:
