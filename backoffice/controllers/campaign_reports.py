@@ -40,8 +40,9 @@ def people_query(figure: str, reason: str, **extra: str) -> str:
 
 @get("/campaigns/{campaign_id:int}/report/people", name="backoffice.campaigns.report_people",
      guards=CAN_REPORT, include_in_schema=False)
-async def people(request: Request, campaign_id: FromPath[int], figure: FromQuery[str] = "",
-                 reason: FromQuery[str] = "", after: FromQuery[int] = 0) -> Template:
+async def people(request: Request, campaign_id: FromPath[int],
+                 figure: FromQuery[str] = "recipients", reason: FromQuery[str] = "",
+                 after: FromQuery[int] = 0) -> Template:
     campaign = await reports.campaign(campaign_id)
     label, _ = reports.metric(figure, reason)
     rows, next_after = await reports.people(reports.Scope(campaign=campaign_id), figure,
@@ -60,7 +61,7 @@ async def people(request: Request, campaign_id: FromPath[int], figure: FromQuery
 
 @get("/campaigns/{campaign_id:int}/report/people.csv",
      name="backoffice.campaigns.report_export", guards=CAN_EXPORT, include_in_schema=False)
-async def export(campaign_id: FromPath[int], figure: FromQuery[str] = "",
+async def export(campaign_id: FromPath[int], figure: FromQuery[str] = "recipients",
                  reason: FromQuery[str] = "") -> Stream:
     await reports.campaign(campaign_id)
     reports.metric(figure, reason)  # an unknown figure is refused before the stream starts

@@ -29,10 +29,10 @@ async def report(request: Request, sequence_id: FromPath[int]) -> Template:
 @get("/sequences/{sequence_id:int}/report/people", name="backoffice.sequences.report_people",
      guards=CAN_REPORT, include_in_schema=False)
 async def people(request: Request, sequence_id: FromPath[int], step: FromQuery[str] = "",
-                 figure: FromQuery[str] = "", reason: FromQuery[str] = "",
+                 figure: FromQuery[str] = "recipients", reason: FromQuery[str] = "",
                  after: FromQuery[int] = 0) -> Template:
     found = await sequence_reports.sequence(sequence_id)
-    the_step = await sequence_reports.step(sequence_id, step)
+    await sequence_reports.step(sequence_id, step)
     label, _ = reports.metric(figure, reason)
     scope = reports.Scope(sequence=sequence_id, step_key=step)
     rows, next_after = await reports.people(scope, figure, reason=reason,
@@ -41,7 +41,8 @@ async def people(request: Request, sequence_id: FromPath[int], step: FromQuery[s
     query = people_query(figure, reason, step=step)
     staff = await require_staff(request)
     return page(request, "backoffice/campaign_reports/people.html", label=label, rows=rows,
-                heading=f"{found['name']} · step {the_step['key']}", back_url=base,
+                heading=f"{found['name']} · {f'step {step}' if step else 'every email step'}",
+                back_url=base,
                 next_url=(f"{base}/people?{query}&after={next_after}" if next_after else None),
                 first_url=f"{base}/people?{query}" if after else None,
                 export_url=(f"{base}/people.csv?{query}"
@@ -52,7 +53,7 @@ async def people(request: Request, sequence_id: FromPath[int], step: FromQuery[s
 @get("/sequences/{sequence_id:int}/report/people.csv",
      name="backoffice.sequences.report_export", guards=CAN_EXPORT, include_in_schema=False)
 async def export(sequence_id: FromPath[int], step: FromQuery[str] = "",
-                 figure: FromQuery[str] = "", reason: FromQuery[str] = "") -> Stream:
+                 figure: FromQuery[str] = "recipients", reason: FromQuery[str] = "") -> Stream:
     await sequence_reports.step(sequence_id, step)
     reports.metric(figure, reason)  # an unknown figure is refused before the stream starts
     scope = reports.Scope(sequence=sequence_id, step_key=step)

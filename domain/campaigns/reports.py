@@ -88,7 +88,8 @@ GROUPS = (
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose sends a report is about: one campaign, or one step of one sequence."""
+    """Whose sends a report is about: one campaign, or one step of one sequence (every
+    step when `step_key` is empty)."""
 
     campaign: int | None = None
     sequence: int | None = None
@@ -99,9 +100,13 @@ class Scope:
         if self.campaign is not None:
             args.append(self.campaign)
             return f"ms.campaign = ${len(args)}"
-        args += [self.sequence, self.step_key]
-        return (f"ms.enrollment IN (SELECT id FROM sequence_enrollments "  # noqa: S608  # nosec B608 - $n only
-                f"WHERE sequence = ${len(args) - 1}) AND ms.step_key = ${len(args)}")
+        args.append(self.sequence)
+        enrolments = (f"ms.enrollment IN (SELECT id FROM sequence_enrollments "  # noqa: S608  # nosec B608 - $n only
+                      f"WHERE sequence = ${len(args)})")
+        if not self.step_key:  # every email step of the sequence
+            return enrolments
+        args.append(self.step_key)
+        return f"{enrolments} AND ms.step_key = ${len(args)}"
 
 
 async def campaign(campaign_id: int) -> dict:
@@ -254,7 +259,7 @@ async def links(scope: Scope) -> list[dict]:
         pattern = f"campaign:{int(scope.campaign)}:%"
     else:
         step = scope.step_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"sequence:{int(scope.sequence or 0)}:%:{step}"
+        pattern = f"sequence:{int(scope.sequence or 0)}:%:{step or '%'}"
     return await fetch(
         "SELECT url, sum(clicks)::int AS clicks, sum(unique_clicks)::int AS unique_clicks "
         "FROM tracked_links WHERE content_key LIKE $1 GROUP BY url "

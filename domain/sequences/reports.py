@@ -94,9 +94,11 @@ async def report(sequence_id: int) -> dict:
 
 
 async def step(sequence_id: int, step_key: str) -> dict:
-    """One step of the sequence (for the drill-down page's heading); NotFound if no
-    version has it."""
+    """One step of the sequence (for the drill-down page's heading; '' stands for every
+    email step); NotFound if no version has it."""
     found = await sequence(sequence_id)
+    if not step_key:
+        return {"key": "", "kind": "email", "subject": "", "live": True}
     for candidate in await _steps(sequence_id, found["live_version"]):
         if candidate["key"] == step_key:
             return candidate

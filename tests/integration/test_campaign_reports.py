@@ -225,6 +225,9 @@ async def test_sequence_report_per_step():
     scope = reports.Scope(sequence=seq["id"], step_key="hello")
     rows, _ = await reports.people(scope, "recipients")
     assert [row["person"] for row in rows] == [p[0], p[1]]
+    await send(p[0], enrollment=first, step_key="later")
+    every_step = reports.Scope(sequence=seq["id"])
+    assert (await reports.summary(every_step))["figures"]["recipients"] == 3
     assert (await sequence_reports.step(seq["id"], "check"))["kind"] == "condition"
     with pytest.raises(NotFound):
         await sequence_reports.step(seq["id"], "nope")
