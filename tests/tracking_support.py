@@ -24,7 +24,7 @@ async def campaign(*, created_by: str = "riley@test.local", purpose: str = "comm
 async def sent(person_id: int, campaign_id: int, *, at: datetime, token: str = "",
                message_id: str = "") -> int:
     """A `sent` send row with its reply token and Message-ID."""
-    token = token or f"rt{person_id}c{campaign_id}"
+    token = token or f"reply{person_id}c{campaign_id}"
     message_id = message_id or f"<send-{person_id}-{campaign_id}@acme.example>"
     return int(await fetchval(
         "INSERT INTO marketing_sends (campaign, person, state, created_at, claimed_at, "

@@ -144,3 +144,91 @@ async def test_a_forged_token_gets_the_not_found_page_and_buffers_nothing(
     assert "location" not in response.headers
     assert pixel.status_code == 404
     assert await redis.llen(tracking.BUFFER) == 0
+
+
+# -- signed webhooks -----------------------------------------------------------------------
+
+def _signed(body: bytes, *, at: float | None = None, key: bytes | None = None) -> dict:
+    import time
+
+    from domain.campaigns import webhook_signature
+
+    stamp = int(time.time() if at is None else at)
+    return {webhook_signature.HEADER: webhook_signature.sign(body, timestamp=stamp, key=key),
+            "content-type": "application/json"}
+
+
+async def _inbound_count() -> int:
+    from domain.db import fetchval
+
+    return await fetchval("SELECT count(*) FROM inbound_messages")
+
+
+BOUNCE = (b'{"type": "bounce", "email": "ann@example.com", "message_id": '
+          b'"<x@acme.example>", "bounce_type": "hard", "status": "5.1.1", '
+          b'"diagnostic": "550 user unknown", "occurred_at": "2026-11-02T09:00:00Z"}')
+
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"X-Talentloop-Signature": "t=1,v1=00"},
+    "wrong key", "an hour old", "another body",
+])
+async def test_a_webhook_without_a_valid_signature_is_refused_and_changes_nothing(
+        browser, setting, headers):
+    import time
+
+    if headers == "wrong key":
+        headers = _signed(BOUNCE, key=b"not-our-key")
+    elif headers == "an hour old":
+        headers = _signed(BOUNCE, at=time.time() - 3600)
+    elif headers == "another body":
+        headers = _signed(BOUNCE.replace(b"hard", b"soft"))
+
+    response = await browser.client.post("/hooks/email-events", content=BOUNCE,
+                                         headers=headers)
+
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 401
+    assert await _inbound_count() == 0
+
+
+async def test_a_signed_bounce_event_is_applied(browser, setting):
+    from domain.privacy import suppression
+
+    response = await browser.client.post("/hooks/email-events", content=BOUNCE,
+                                         headers=_signed(BOUNCE))
+
+    assert response.status_code == 200 and response.json() == {"received": 1}
+    assert await suppression.is_suppressed("ann@example.com")
+    assert await _inbound_count() == 1
+
+
+@pytest.mark.parametrize("body", [
+    b"not json", b'{"type": "bounce"}', b'{"type": "opened", "email": "a@b.c"}',
+    b'[' + BOUNCE + b', {"type": "bounce", "email": "b@example.com", "bounce_type": "x"}]',
+    b'{"type": "complaint", "email": "a@b.c", "occurred_at": "yesterday"}',
+    b'{"type": "complaint", "email": 42}',
+])
+async def test_a_signed_but_invalid_body_gets_problem_details_and_applies_nothing(
+        browser, setting, body):
+    response = await browser.client.post("/hooks/email-events", content=body,
+                                         headers=_signed(body))
+
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert await _inbound_count() == 0
+
+
+async def test_a_signed_raw_reply_is_matched(browser, setting):
+    from tests.dsn_samples import reply
+
+    raw = reply(to="replies+reply1c1@replies.acme.example", sender="ann@example.com",
+                message_id="<reply-9@example.com>")
+    unsigned = await browser.client.post("/hooks/inbound-mail", content=raw)
+    response = await browser.client.post("/hooks/inbound-mail", content=raw,
+                                         headers=_signed(raw))
+
+    assert unsigned.status_code == 401
+    assert response.status_code == 200 and response.json() == {"kind": "reply"}
