@@ -33,8 +33,10 @@ async def sequences() -> list[dict[str, Any]]:
 
 async def sequence(sequence_id: int) -> dict[str, Any]:
     rows = await fetch(
-        "SELECT s.*, v.steps, v.entry_rules, v.exit_rules FROM sequences s "
-        "JOIN sequence_versions v ON v.sequence = s.id AND v.version = s.live_version "
+        "SELECT s.*, coalesce(v.steps, '[]') AS steps, "
+        "coalesce(v.entry_rules, '[]') AS entry_rules, "
+        "coalesce(v.exit_rules, '[]') AS exit_rules FROM sequences s "
+        "LEFT JOIN sequence_versions v ON v.sequence = s.id AND v.version = s.live_version "
         "WHERE s.id = $1", sequence_id)
     if not rows:
         raise NotFound("There is no such sequence.")

@@ -121,7 +121,9 @@ async def update(sequence_id: int, draft: SequenceDraft, *, by: str, now: dateti
         if await fetchval("SELECT 1 FROM sequences WHERE lower(name) = lower($1) AND id <> $2",
                           draft.name, sequence_id):
             raise Invalid("That name is taken.", {"name": "Another sequence has this name."})
-        version = int(current["live_version"])
+        if current["live_version"] is None:  # a sequence written without a version
+            await _insert_version(sequence_id, 1, draft, by, now)
+        version = int(current["live_version"] or 1)
         used = await fetchval("SELECT 1 FROM sequence_enrollments WHERE sequence = $1 "
                               "AND version = $2 LIMIT 1", sequence_id, version)
         if used:

@@ -232,6 +232,14 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
                                                         ("-", "missing")),
     "/backoffice/campaigns/{campaign_id:int}/in-doubt": (staff(P.CAMPAIGNS_APPROVE),
                                                          ("-", "missing")),
+    # Nurture sequences: "-" is a sequence created for the world; My tasks is every
+    # staff member's own list.
+    "/backoffice/sequences": (staff(P.CAMPAIGNS_MANAGE), ("-",)),
+    "/backoffice/sequences/new": (staff(P.CAMPAIGNS_MANAGE), ("-",)),
+    "/backoffice/sequences/{sequence_id:int}": (staff(P.CAMPAIGNS_MANAGE), ("-", "missing")),
+    "/backoffice/sequences/{sequence_id:int}/enrollments": (staff(P.CAMPAIGNS_MANAGE),
+                                                            ("-", "missing")),
+    "/backoffice/tasks": (SIGNED_IN_STAFF, ("-",)),
     "/backoffice/hiring-setup": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/reasons": (staff(P.HIRING_SETUP), ("-",)),
     "/backoffice/hiring-setup/emails": (staff(P.HIRING_SETUP), ("-",)),
