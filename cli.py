@@ -1,4 +1,4 @@
-"""`talentloop` command line: run, web, worker, migrate, seed, users, check."""
+"""`talentloop` command line: run, web, worker, inbound, migrate, seed, users, check."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def _parser() -> argparse.ArgumentParser:
     web = sub.add_parser("web", help="serve the web app")
     web.add_argument("--workers", type=int, default=1, help="web processes (default 1)")
     sub.add_parser("worker", help="run the background worker")
+    sub.add_parser("inbound", help="run the inbound SMTP listener (replies, bounces)")
     sub.add_parser("migrate", help="apply database migrations and reference data")
     seed = sub.add_parser("seed", help="load data")
     seed.add_argument("what", choices=["demo", "bench"],
@@ -38,14 +39,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from runtime.commands import check, migrate, run, seed, users, web, worker
+    from runtime.commands import check, inbound, migrate, run, seed, users, web, worker
     from runtime.seed_bench import seed_bench
 
     def seed_what(args: argparse.Namespace) -> int:
         return seed_bench(args) if args.what == "bench" else seed(args)
 
-    return {"run": run, "web": web, "worker": worker, "migrate": migrate, "seed": seed_what,
-            "users": users, "check": check}
+    return {"run": run, "web": web, "worker": worker, "inbound": inbound, "migrate": migrate,
+            "seed": seed_what, "users": users, "check": check}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -183,6 +183,13 @@ def worker(_: argparse.Namespace) -> int:
     return 0
 
 
+def inbound(_: argparse.Namespace) -> int:
+    from runtime.inbound import run as run_inbound
+
+    _preflight()
+    return run_inbound()
+
+
 def check(_: argparse.Namespace) -> int:
     from runtime.checks import run_checks
 

@@ -39,6 +39,8 @@ def _banner(services: LocalServices) -> None:
     print(f"  Back office     {settings.base_url}/backoffice")
     print(f"  Mail outbox     {settings.base_url}/backoffice/mail")
     print(f"  Health          {settings.base_url}/healthz")
+    print(f"  Inbound SMTP    {settings.host}:{settings.inbound_smtp_port}"
+          f" (replies+…@{settings.reply_domain}, bounces)")
     print(f"  API schema      {settings.base_url}/schema")
     for line in services.started:
         print(f"  {line}")
@@ -73,6 +75,8 @@ def run_local() -> int:
         cli = [sys.executable, str(ROOT / "cli.py")]
         supervisor.add("web", [*cli, "web"], services.env)
         supervisor.add("worker", [*cli, "worker"], services.env)
+        # Replies and bounces by SMTP (REPLY_DOMAIN's MX, or the dev sink forwarding).
+        supervisor.add("inbound", [*cli, "inbound"], services.env)
         threading.Thread(target=_announce_when_ready, args=(services,), daemon=True).start()
         return supervisor.run_forever()
     finally:

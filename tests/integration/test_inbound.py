@@ -176,3 +176,31 @@ async def _enrolment(person_id: int, at: datetime) -> int:
         "INSERT INTO sequence_enrollments (sequence, version, person, state, entered_at, "
         "updated_at) VALUES ($1, 1, $2, 'active', $3, $3) RETURNING id", sequence, person_id,
         at))
+
+
+async def test_the_smtp_listener_stores_a_reply_and_a_bounce(ann_send, clock):
+    import aiosmtplib
+
+    from runtime.inbound import serve
+
+    server = await serve("127.0.0.1", 0, clock=clock, queue=None)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        raw = reply(to="news@acme.example", sender="ann@example.com",
+                    message_id="<reply-smtp@example.com>")
+        await aiosmtplib.send(raw, sender="ann@example.com",
+                              recipients=["replies+tokAnn123@replies.acme.example"],
+                              hostname="127.0.0.1", port=port)
+        dsn_raw = sample(POSTFIX_HARD, recipient="ann@example.com",
+                         message_id="<send-ann@acme.example>")
+        await aiosmtplib.send(dsn_raw, sender="mailer-daemon@mail.acme.example",
+                              recipients=["bounces@acme.example"],
+                              hostname="127.0.0.1", port=port)
+    finally:
+        server.close()
+        await server.wait_closed()
+
+    kinds = await fetch("SELECT kind, send FROM inbound_messages ORDER BY id")
+    assert kinds == [{"kind": "reply", "send": ann_send["send"]},
+                     {"kind": "bounce", "send": ann_send["send"]}]
+    assert await suppression.is_suppressed("ann@example.com")
