@@ -9,7 +9,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Stream, Template
 
 from backoffice.auth import require_staff
-from backoffice.controllers.campaign_reports import CAN_EXPORT, CAN_REPORT, people_query
+from backoffice.controllers.campaign_reports import (
+    CAN_EXPORT,
+    CAN_REPORT,
+    export_allowed,
+    people_query,
+)
 from domain.accounts.permissions import Permission
 from domain.campaigns import reports
 from domain.sequences import reports as sequence_reports
@@ -52,8 +57,9 @@ async def people(request: Request, sequence_id: FromPath[int], step: FromQuery[s
 
 @get("/sequences/{sequence_id:int}/report/people.csv",
      name="backoffice.sequences.report_export", guards=CAN_EXPORT, include_in_schema=False)
-async def export(sequence_id: FromPath[int], step: FromQuery[str] = "",
+async def export(request: Request, sequence_id: FromPath[int], step: FromQuery[str] = "",
                  figure: FromQuery[str] = "recipients", reason: FromQuery[str] = "") -> Stream:
+    await export_allowed(request)
     await sequence_reports.step(sequence_id, step)
     reports.metric(figure, reason)  # an unknown figure is refused before the stream starts
     scope = reports.Scope(sequence=sequence_id, step_key=step)

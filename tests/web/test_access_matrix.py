@@ -232,6 +232,21 @@ POLICY: dict[str, tuple[Rule, tuple[str, ...]]] = {
                                                         ("-", "missing")),
     "/backoffice/campaigns/{campaign_id:int}/in-doubt": (staff(P.CAMPAIGNS_APPROVE),
                                                          ("-", "missing")),
+    # Reports (read-only); their CSV carries contact data: CANDIDATES_EXPORT too (every
+    # role with it also manages campaigns, so marketing is the one refused).
+    "/backoffice/campaigns/{campaign_id:int}/report": (staff(P.CAMPAIGNS_MANAGE),
+                                                       ("-", "missing")),
+    "/backoffice/campaigns/{campaign_id:int}/report/people": (staff(P.CAMPAIGNS_MANAGE),
+                                                              ("-", "missing")),
+    "/backoffice/campaigns/{campaign_id:int}/report/people.csv": (
+        staff(P.CANDIDATES_EXPORT), ("-", "missing")),
+    # Sequence reports: "-" is a draft sequence created for the world.
+    "/backoffice/sequences/{sequence_id:int}/report": (staff(P.CAMPAIGNS_MANAGE),
+                                                       ("-", "missing")),
+    "/backoffice/sequences/{sequence_id:int}/report/people": (staff(P.CAMPAIGNS_MANAGE),
+                                                              ("-", "missing")),
+    "/backoffice/sequences/{sequence_id:int}/report/people.csv": (
+        staff(P.CANDIDATES_EXPORT), ("-", "missing")),
     # Nurture sequences: "-" is a sequence created for the world; My tasks is every
     # staff member's own list.
     "/backoffice/sequences": (staff(P.CAMPAIGNS_MANAGE), ("-",)),
@@ -412,6 +427,9 @@ async def _world(app, clock) -> World:
         "INSERT INTO campaigns (name, purpose, subject, html_body, audience_kind, created_at, "
         "updated_at) VALUES ('Spring', 'event_emails', 'News', '<p>{{ unsubscribe_url }} "
         "{{ postal_address }}</p>', 'csv', now(), now()) RETURNING id")
+    sequence = await fetch(
+        "INSERT INTO sequences (name, purpose, created_at, updated_at) "
+        "VALUES ('Welcome', 'community_emails', now(), now()) RETURNING id")
     ids: dict[str, dict[str, object]] = {
         "requisition_id": {k: v["id"] for k, v in requisitions.items()},
         "application_id": {**applications,
@@ -421,6 +439,7 @@ async def _world(app, clock) -> World:
         "template_id": {"-": template[0]["id"]},
         "marketing_template_id": {"-": marketing_template[0]["id"]},
         "campaign_id": {"-": campaign[0]["id"]},
+        "sequence_id": {"-": sequence[0]["id"]},
         "token": {"-": "not-a-real-token"},
         "key": {"missing": "no-such-message"}, "provider": {"-": "github"},
         "path": {"-": "no-such-page"}, "file_path": {"-": "css/talentloop.css"},
