@@ -224,3 +224,28 @@ async def _roll_up(rows: list[dict[str, Any]]) -> None:
                     [r["id"] for r in rows])
     await fetch(_ENGAGEMENT, sends, kinds, [r["link"] for r in rows], flags, times,
                 [r["hit_id"] for r in rows])
+
+
+# -- unsubscribes --------------------------------------------------------------------------
+
+UNSUBSCRIBE_ATTRIBUTION_DAYS = 30
+
+
+async def attribute_unsubscribe(person_id: int, *, purpose: str, scope: str,
+                                at: datetime) -> int | None:
+    """Credit a one-click unsubscribe to the person's latest marketing email for that
+    purpose and scope sent in the last 30 days (campaign or sequence step), for the
+    reports. Returns the send id, or None when no recent send explains it."""
+    rows = await fetch(
+        "UPDATE marketing_sends SET unsubscribed_at = $4 WHERE id = ("
+        " SELECT s.id FROM marketing_sends s"
+        " LEFT JOIN campaigns c ON c.id = s.campaign"
+        " LEFT JOIN sequence_enrollments e ON e.id = s.enrollment"
+        " LEFT JOIN sequences q ON q.id = e.sequence"
+        " WHERE s.person = $1 AND s.sent_at > $4::timestamptz - make_interval(days => $5::int)"
+        " AND s.sent_at <= $4::timestamptz AND coalesce(c.purpose, q.purpose) = $2"
+        " AND coalesce(c.consent_scope, q.consent_scope) = $3"
+        " ORDER BY s.sent_at DESC, s.id DESC LIMIT 1)"
+        " AND unsubscribed_at IS NULL RETURNING id",
+        person_id, purpose, scope, at, UNSUBSCRIBE_ATTRIBUTION_DAYS)
+    return int(rows[0]["id"]) if rows else None

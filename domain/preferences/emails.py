@@ -8,6 +8,7 @@ the signature (HMAC-SHA-256, a salt per purpose) and its 400-day age limit are t
 
 from __future__ import annotations
 
+from domain.campaigns import tracking
 from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS, PURPOSE_LABELS, expires_at
 from domain.db import fetch, transaction
@@ -108,6 +109,9 @@ async def unsubscribe(token: str, *, method: str, clock: Clock) -> dict:
             await engagement.record(person_id=person_id, type="unsubscribed", occurred_at=now,
                                     source="email", payload={"purpose": purpose,
                                                              "scope": scope})
+            # The reports credit the marketing email that led to it.
+            await tracking.attribute_unsubscribe(person_id, purpose=purpose, scope=scope,
+                                                 at=now)
     return {**await _labels(purpose, scope), "person_id": person_id}
 
 

@@ -156,3 +156,29 @@ async def test_one_writer_at_a_time(redis, setting, clock):
 
     assert await tracking.flush(redis) == 0
     assert await redis.llen(tracking.BUFFER) == 1
+
+
+async def test_a_one_click_unsubscribe_is_credited_to_the_latest_send_of_that_purpose(
+        clock, community):
+    from domain.consent import service as consent
+    from domain.preferences import emails as preference_links
+    from domain.preferences import service as preferences
+    from domain.preferences.service import Evidence
+
+    ann = await person("ann@example.com")
+    await preferences.join(ann, "engineering", interests=["backend"],
+                           consent_text_id=(await consent.current_text("community_emails"))["id"],
+                           evidence=Evidence("portal_signed_in", ip="203.0.113.7",
+                                             user_agent="pytest"), clock=clock)
+    older = await sent(ann, await campaign(), at=later(clock.now(), days=-3))
+    latest = await sent(ann, await campaign(), at=later(clock.now(), days=-1))
+    other_purpose = await sent(ann, await campaign(purpose="event_emails", scope="meetup"),
+                               at=clock.now())
+    token = preference_links.unsubscribe_url(ann, "community_emails", "engineering")
+    for _ in range(2):  # the provider's one-click POST, then the person's own click
+        await preference_links.unsubscribe(token.rsplit("/", 1)[1],
+                                           method="one_click_unsubscribe", clock=clock)
+
+    stamped = {r["id"]: r["unsubscribed_at"] for r in await fetch(
+        "SELECT id, unsubscribed_at FROM marketing_sends")}
+    assert stamped == {older: None, latest: clock.now(), other_purpose: None}
