@@ -6,11 +6,13 @@ from backoffice.auth import current_staff
 from backoffice.controllers import duplicates, person_lists
 from backoffice.permissions import requires
 from domain.accounts.permissions import Permission
+from domain.accounts.service import Staff
 from domain.compliance import searches
 from domain.dedupe import contact
 from domain.dedupe import queries as dedupe_queries
 from domain.people import queries, tags
 from domain.pools import queries as pools_queries
+from domain.sequences import queries as sequence_queries
 from web_common import page
 
 CAN_VIEW = [requires(Permission.CANDIDATES_VIEW)]
@@ -83,6 +85,14 @@ async def detail(request: Request, person_id: FromPath[int]) -> Template:
                 contacts=await contact.recent(person_id, now,
                                               excluding=staff.email if staff else ""),
                 can_merge=staff is not None and staff.can(Permission.CANDIDATES_MERGE),
-                **detail_view)
+                **await _sequences(person_id, staff), **detail_view)
+
+
+async def _sequences(person_id: int, staff: Staff | None) -> dict:
+    allowed = staff is not None and staff.can(Permission.CAMPAIGNS_MANAGE)
+    return {"can_sequences": allowed,
+            "sequence_enrollments": await sequence_queries.of_person(person_id) if allowed
+            else []}
+
 
 ROUTES = [home, index, detail, *duplicates.ROUTES, *person_lists.ROUTES]

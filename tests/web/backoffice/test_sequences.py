@@ -150,3 +150,20 @@ async def test_my_tasks_lists_only_mine_and_marks_done(app):
     assert (await rita.submit(f"/backoffice/tasks/{task}/done", {})).status_code == 303
     assert await fetchval("SELECT done_by FROM recruiter_tasks") == "rita@test.local"
     assert "no open tasks" in (await rita.get("/backoffice/tasks")).text
+
+
+async def test_the_candidate_page_lists_their_enrolments(app):
+    from domain.sequences import enrolment
+    from tests.sequences_support import live_sequence
+    clock = SystemClock()
+    rita = await staff_browser(app, "rita@test.local", ["recruiter"])
+    ann = await consenting("ann@example.com", clock)
+    sequence_id = await live_sequence([{"key": "w", "type": "wait", "amount": 1,
+                                        "unit": "weeks", "window": "", "next": "done"},
+                                       {"key": "done", "type": "end"}], clock,
+                                      name="Autumn nurture")
+    await enrolment.enrol(sequence_id, [ann], reason="t", now=clock.now())
+    detail = await rita.get(f"/backoffice/candidates/{ann}")
+    assert detail.status_code == 200
+    assert "Nurture sequences" in detail.text and "Autumn nurture" in detail.text
+    assert "Active at w" in detail.text
