@@ -35,6 +35,7 @@ LABELS: dict[str, str] = {
     "offer_accepted": "Offer accepted",
     "offer_declined": "Offer declined",
     "replied": "Replied to an email",
+    "unsubscribed": "Unsubscribed from emails",
     "sequence_enrolled": "Enrolled in a nurture sequence",
     "sequence_completed": "Finished a nurture sequence",
     "sequence_exited": "Left a nurture sequence",
