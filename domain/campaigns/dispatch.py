@@ -19,6 +19,7 @@ from domain.ports import Clock, TaskQueue
 
 BATCH_SIZE = 1000
 STALE_AFTER = timedelta(seconds=90)
+IDLE_BATCH = timedelta(seconds=20)
 CAMPAIGN_BATCH_TASK = "send_campaign_batch"
 SEQUENCE_BATCH_TASK = "send_sequence_batch"
 START_TASK = "start_campaign"
@@ -59,8 +60,10 @@ async def mark_in_doubt(claimed_before: datetime) -> int:
 
 
 async def advance(campaign_id: int, *, queue: TaskQueue, clock: Clock,
-                  batch_size: int = BATCH_SIZE, lease: timedelta = sender_lock.LEASE) -> int:
-    """One sender's turn on one campaign; 0 when another sender holds it."""
+                  batch_size: int = BATCH_SIZE, lease: timedelta = sender_lock.LEASE,
+                  kicked: bool = False) -> int:
+    """One sender's turn on one campaign; 0 when another sender holds it. A kick (start,
+    resume) queues every due batch; the periodic tick only the idle ones."""
     now = clock.now()
     fence = await sender_lock.acquire(campaign_id, now=now, lease=lease)
     if fence is None:
@@ -76,7 +79,8 @@ async def advance(campaign_id: int, *, queue: TaskQueue, clock: Clock,
                 break
             await queue.enqueue(CAMPAIGN_BATCH_TASK, campaign_id, batch,
                                 job_id=batch_job_id(campaign_id, batch, fence))
-        await enqueue_due_batches(campaign_id, queue, now=clock.now(), generation=fence)
+        await enqueue_due_batches(campaign_id, queue, now=clock.now(), generation=fence,
+                                  idle_for=None if kicked else IDLE_BATCH)
         await finish_if_done(campaign_id, fence, now=clock.now())
     except StaleSender:
         return 0
@@ -147,12 +151,16 @@ async def _not_before(campaign: dict[str, Any], people: list[int],
 
 
 async def enqueue_due_batches(campaign_id: int, queue: TaskQueue, *, now: datetime,
-                              generation: int) -> int:
+                              generation: int, idle_for: timedelta | None = None) -> int:
     """Batches with queued rows that may go now (a window opened, a retry is due, the
-    campaign was resumed, or a run was cut short)."""
-    rows = await fetch("SELECT DISTINCT batch FROM marketing_sends WHERE campaign = $1 "
-                       "AND state = 'queued' AND (not_before IS NULL OR not_before <= $2)",
-                       campaign_id, now)
+    campaign was resumed, or a run was cut short). With `idle_for`, only batches nobody
+    claimed a row of lately: a run still going needs no second one (a second one would
+    be safe, but would draw rate tokens for rows the first one claims)."""
+    rows = await fetch(
+        "SELECT batch FROM marketing_sends WHERE campaign = $1 GROUP BY batch "
+        "HAVING bool_or(state = 'queued' AND (not_before IS NULL OR not_before <= $2)) "
+        "AND ($3::interval IS NULL OR NOT coalesce(bool_or(claimed_at > $2 - $3::interval), "
+        "false))", campaign_id, now, idle_for)
     for row in rows:
         await queue.enqueue(CAMPAIGN_BATCH_TASK, campaign_id, row["batch"],
                             job_id=batch_job_id(campaign_id, row["batch"], generation))

@@ -154,7 +154,7 @@ async def cancel(campaign_id: int, by: Staff | str, clock: Clock) -> None:
 
 
 async def decide_in_doubt(send_ids: list[int], decision: str, by: Staff | str,
-                          clock: Clock) -> int:
+                          clock: Clock, queue: TaskQueue | None = None) -> int:
     """A person's decision on sends left in doubt: 'sent' (count it as delivered) or
     'resend' (queue it again: their explicit choice). Returns how many were decided."""
     if decision not in {"sent", "resend"}:
@@ -178,4 +178,7 @@ async def decide_in_doubt(send_ids: list[int], decision: str, by: Staff | str,
             await audit.record(action=f"campaign.in_doubt_{decision}", at=now, actor=actor,
                                subject=f"campaign:{campaign_id}",
                                detail={"send_ids": ids})
+    if decision == "resend" and queue is not None:
+        for campaign_id in campaigns:
+            await kick(campaign_id, queue)
     return len(rows)

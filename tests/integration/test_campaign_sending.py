@@ -246,8 +246,10 @@ async def test_a_stale_claim_becomes_in_doubt_and_waits_for_a_decision(queue, wo
     [doubt] = await fetch("SELECT id FROM marketing_sends WHERE state = 'in_doubt'")
     await worker_burst()
     assert mail.count() == 1, "never resent automatically"
-    assert await sending.decide_in_doubt([doubt["id"]], "resend", "admin@test.local", NOW) == 1
-    await run_campaign(queue, worker_burst)
+    assert await sending.decide_in_doubt([doubt["id"]], "resend", "admin@test.local", NOW,
+                                         queue=queue) == 1
+    await worker_burst()
+    await sending.tick(queue=queue, clock=NOW)
     assert await send_states(campaign) == {"sent": 2} and mail.count() == 2
     assert await campaign_state(campaign) == "finished"
 

@@ -32,7 +32,7 @@ async def campaign_tick(ctx: dict) -> dict:
 
 
 async def start_campaign(ctx: dict, campaign_id: int) -> int:
-    return await advance(campaign_id, queue=ctx["queue"], clock=ctx["clock"])
+    return await advance(campaign_id, queue=ctx["queue"], clock=ctx["clock"], kicked=True)
 
 
 async def send_campaign_batch(ctx: dict, campaign_id: int, batch: int) -> dict:
