@@ -225,3 +225,15 @@ async def provider_event(event: ProviderEvent, *, clock: Clock,
     return await bounces.bounce(email=event.email, message_id=event.message_id,
                                 kind=kind or event.bounce_type, status=event.status,
                                 diagnostic=event.diagnostic, at=at, source="webhook")
+
+
+async def timeline_items(person_id: int, limit: int) -> list[dict]:
+    """The person's replies for their timeline: the subject and the reply's own text
+    (escaped by the template like every other timeline detail)."""
+    rows = await fetch(
+        "SELECT subject, body_text, received_at FROM inbound_messages "
+        "WHERE person = $1 AND kind = 'reply' ORDER BY received_at DESC LIMIT $2",
+        person_id, limit)
+    return [{"kind": "email", "occurred_at": row["received_at"],
+             "title": f"Reply: {row['subject']}" if row["subject"] else "Reply",
+             "detail": row["body_text"] or None, "status": "replied"} for row in rows]

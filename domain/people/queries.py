@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from domain.campaigns import inbound
 from domain.consent import service as consent
 from domain.consent.rules import PURPOSE_LABELS, current_states
 from domain.db import fetch
@@ -144,6 +145,7 @@ async def timeline(person_id: int, ledger: list[dict], limit: int = 200) -> list
     ]
     items += await _engagement_items(person_id, limit)
     items += await _email_items(person_id, limit)
+    items += await inbound.timeline_items(person_id, limit)
     items += await dedupe_queries.timeline_items(person_id)
     items.sort(key=lambda item: item["occurred_at"], reverse=True)
     return items[:limit]
@@ -159,10 +161,12 @@ def _consent_detail(entry: dict) -> str:
 
 
 async def _engagement_items(person_id: int, limit: int) -> list[dict]:
-    # email_sent events are shown from outbound_emails, which also knows failures.
+    # email_sent events are shown from outbound_emails, which also knows failures;
+    # replies from inbound_messages, which has their text.
     rows = await fetch(
         "SELECT type, occurred_at, source, payload FROM engagement_events "
-        "WHERE person = $1 AND type <> 'email_sent' ORDER BY occurred_at DESC LIMIT $2",
+        "WHERE person = $1 AND type <> 'email_sent' "
+        "AND NOT (type = 'replied' AND source = 'email') ORDER BY occurred_at DESC LIMIT $2",
         person_id, limit,
     )
     kinds = {"community_joined", "community_left", "community_join_requested"}

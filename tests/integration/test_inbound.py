@@ -204,3 +204,21 @@ async def test_the_smtp_listener_stores_a_reply_and_a_bounce(ann_send, clock):
     assert kinds == [{"kind": "reply", "send": ann_send["send"]},
                      {"kind": "bounce", "send": ann_send["send"]}]
     assert await suppression.is_suppressed("ann@example.com")
+
+
+async def test_the_reply_reads_on_the_persons_timeline_escaped(ann_send, clock, app):
+    from tests.events_support import staff_browser
+
+    raw = reply(to="replies+tokAnn123@replies.acme.example", sender="ann@example.com",
+                message_id="<reply-5@example.com>",
+                body="Happy to talk.\n<script>alert(1)</script>\nCall me Friday.")
+    await inbound.receive(raw, clock=clock, queue=None)
+    recruiter = await staff_browser(app, "riley@test.local", ["recruiter"])
+
+    page = await recruiter.get(f"/backoffice/candidates/{ann_send['person']}")
+
+    assert page.status_code == 200
+    assert "Reply: Re: Autumn news" in page.text
+    assert "Happy to talk." in page.text and "Call me Friday." in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<script>alert(1)" not in page.text
