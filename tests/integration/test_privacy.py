@@ -96,6 +96,7 @@ async def populate(email: str, marker: str, community: dict, clock) -> int:
     await _register_for_an_event(pid, now)
     await _earlier_export(pid, now)
     await _crm_lists(pid, marker, now)
+    await _nurture(pid, marker, now)
     await tokens.issue(purpose=Purpose.MAGIC_LINK, subject=f"person:{pid}", clock=clock)
     return pid
 
@@ -178,6 +179,21 @@ async def _interview_and_scorecard(application: dict, marker: str) -> None:
                   "created_at, updated_at) VALUES ($1, 'draft', 'Offer', $2, "
                   "'interviewer@test.local', now(), now())", application["id"],
                   f"letter-{marker}")
+
+
+async def _nurture(pid: int, marker: str, now: datetime) -> None:
+    """An enrolment in a nurture sequence with a step run, and a recruiter task."""
+    sequence = await fetchval(
+        "INSERT INTO sequences (name, purpose, created_at, updated_at) "
+        "VALUES ($1, 'community_emails', $2, $2) RETURNING id", f"nurture-{marker}", now)
+    enrollment = await fetchval(
+        "INSERT INTO sequence_enrollments (sequence, version, person, step_key, entered_at, "
+        "entry_reason, updated_at) VALUES ($1, 1, $2, 's1', $3, $4, $3) RETURNING id",
+        sequence, pid, now, f"entry-{marker}")
+    await execute("INSERT INTO sequence_step_runs (enrollment, step_key, outcome, ran_at) "
+                  "VALUES ($1, 's0', $2, $3)", enrollment, f"outcome-{marker}", now)
+    await execute("INSERT INTO recruiter_tasks (person, kind, title, enrollment, created_at) "
+                  "VALUES ($1, 'call', $2, $3, $4)", pid, f"task-{marker}", enrollment, now)
 
 
 async def _earlier_export(pid: int, now: datetime) -> None:
