@@ -693,3 +693,45 @@ async def test_integration_sso_and_security_pages_are_accessible(page, live_serv
     await page.get_by_role("button", name="Create token").click()
     await page.wait_for_selector("[data-error-summary]")
     await assert_accessible(page, "token form with errors")
+
+
+async def test_sequence_pages_are_accessible(page, live_server):
+    """The sequence list, the step editor (new, with errors, a saved sequence with every
+    kind of step), the enrolments with a person found, and My tasks."""
+    from domain.accounts import service as accounts
+    from domain.db import execute
+    from domain.ports import SystemClock
+    from domain.sequences import enrolment
+    from tests.sequences_support import consenting, email, live_sequence
+
+    clock = SystemClock()
+    await accounts.create_user(email="rita@test.local", full_name="Rita Recruiter",
+                               roles=["recruiter"], password="a-long-test-password",
+                               clock=clock)
+    steps = [email("hello", "pause"),
+             {"key": "pause", "type": "wait", "amount": 3, "unit": "days",
+              "window": "weekdays_9_17", "next": "check"},
+             {"key": "check", "type": "condition", "test": "opened", "step": "hello",
+              "then": "split", "else": "call"},
+             {"key": "split", "type": "branch", "cases": [
+                 {"test": "band", "band": "hot", "next": "tag"}], "default": "done"},
+             {"key": "tag", "type": "tag", "tag": "warm lead", "next": "done"},
+             {"key": "call", "type": "task", "kind": "call", "title": "Call",
+              "assignee": "", "due_days": 2, "next": "done"},
+             {"key": "done", "type": "end"}]
+    sequence_id = await live_sequence(steps, clock, name="Autumn nurture")
+    ann = await consenting("ann@example.com", clock)
+    await enrolment.enrol(sequence_id, [ann], reason="manual", now=clock.now())
+    await execute("INSERT INTO recruiter_tasks (person, kind, title, assignee, created_at) "
+                  "VALUES ($1, 'call', 'Call Ann', 'rita@test.local', now())", ann)
+    await sign_in_staff(page, live_server.base_url, "rita@test.local", "a-long-test-password")
+    base = "/backoffice/sequences"
+    for path in (base, f"{base}/new", f"{base}/{sequence_id}",
+                 f"{base}/{sequence_id}/enrollments?q=ann", "/backoffice/tasks"):
+        response = await page.goto(live_server.url(path))
+        assert response is not None and response.status == 200, path
+        await assert_accessible(page, path)
+    await page.goto(live_server.url(f"{base}/new"))
+    await page.get_by_role("button", name="Save", exact=True).last.click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, "new sequence with errors")
