@@ -97,6 +97,7 @@ async def populate(email: str, marker: str, community: dict, clock) -> int:
     await _earlier_export(pid, now)
     await _crm_lists(pid, marker, now)
     await _nurture(pid, marker, now)
+    await _marketing(pid, marker, now)
     await tokens.issue(purpose=Purpose.MAGIC_LINK, subject=f"person:{pid}", clock=clock)
     return pid
 
@@ -194,6 +195,24 @@ async def _nurture(pid: int, marker: str, now: datetime) -> None:
                   "VALUES ($1, 's0', $2, $3)", enrollment, f"outcome-{marker}", now)
     await execute("INSERT INTO recruiter_tasks (person, kind, title, enrollment, created_at) "
                   "VALUES ($1, 'call', $2, $3, $4)", pid, f"task-{marker}", enrollment, now)
+
+
+async def _marketing(pid: int, marker: str, now: datetime) -> None:
+    """A campaign email with an open and a click, and a reply to it."""
+    campaign = await fetchval(
+        "INSERT INTO campaigns (name, purpose, created_at, updated_at) "
+        "VALUES ($1, 'community_emails', $2, $2) RETURNING id", f"campaign-{marker}", now)
+    send = await fetchval(
+        "INSERT INTO marketing_sends (campaign, person, state, created_at, sent_at, "
+        "message_id, reply_token) VALUES ($1, $2, 'sent', $3, $3, $4, $5) RETURNING id",
+        campaign, pid, now, f"<{marker}@acme.example>", f"reply-{marker}")
+    await execute("INSERT INTO tracking_events (send, kind, flag, occurred_at, hit_id) "
+                  "VALUES ($1, 'open', '', $2, $3)", send, now, f"hit-{marker}")
+    await execute(
+        "INSERT INTO inbound_messages (kind, send, person, source, from_address, subject, "
+        "body_text, message_id, received_at) VALUES ('reply', $1, $2, 'smtp', $3, $4, $5, "
+        "$6, $7)", send, pid, f"{marker}@example.com", f"Re: {marker}", f"reply-{marker}",
+        f"<r-{marker}@example.com>", now)
 
 
 async def _earlier_export(pid: int, now: datetime) -> None:
