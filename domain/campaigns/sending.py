@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from domain.accounts.service import Staff
@@ -22,6 +23,7 @@ from domain.ports import Clock, TaskQueue
 __all__ = ["cancel", "decide_in_doubt", "kick", "pause", "resume", "send_campaign_batch",
            "send_sequence_batch", "tick"]
 PAGE = 500
+RETRY_WAIT = timedelta(seconds=10)
 
 
 async def _queued_ids(sql: str, *args: Any) -> list[int]:
@@ -44,6 +46,17 @@ async def _run(sender: Sender, pages: Any, content_of: Any, claim_sql: str) -> d
     return dict(counts)
 
 
+async def _retry_soon(campaign_id: int, batch: int, sender: Sender) -> bool:
+    """Rows of this batch waiting for a retry due within RETRY_WAIT: wait for them here
+    (True) rather than leave them to a later tick. Later retries are the tick's."""
+    due = await fetchval("SELECT min(not_before) FROM marketing_sends WHERE campaign = $1 "
+                         "AND batch = $2 AND state = 'queued'", campaign_id, batch)
+    if due is None or due - sender.clock.now() > RETRY_WAIT:
+        return False
+    await asyncio.sleep(max(0.0, (due - sender.clock.now()).total_seconds()))
+    return True
+
+
 async def send_campaign_batch(campaign_id: int, batch: int, *, sender: Sender) -> dict:
     """Send the due queued rows of one batch of a campaign that is sending."""
     content = await campaign_content(campaign_id)
@@ -58,7 +71,10 @@ async def send_campaign_batch(campaign_id: int, batch: int, *, sender: Sender) -
                 "AND state = 'queued' AND id > $3 AND (not_before IS NULL OR not_before <= $4) "
                 "ORDER BY id LIMIT $5", campaign_id, batch, after, sender.clock.now(), PAGE)
             if not ids:
-                return
+                if not await _retry_soon(campaign_id, batch, sender):
+                    return
+                after = 0
+                continue
             yield ids
             after = ids[-1]
             if not await fetchval("SELECT state = 'sending' AND approved_revision = revision "

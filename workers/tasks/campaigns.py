@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from datetime import timedelta
 
 from arq import cron
 
@@ -16,6 +17,7 @@ from domain.campaigns.eligibility import cap_days
 from domain.campaigns.throttle import TokenBuckets
 from settings import get_settings
 
+RETRY_SECONDS = float(os.environ.get("CAMPAIGN_RETRY_SECONDS") or 60)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:80]
 
 
@@ -24,7 +26,9 @@ async def _sender(ctx: dict) -> Sender:
     return Sender(outlet=outlet, clock=ctx["clock"], worker_id=WORKER_ID,
                   buckets=TokenBuckets(ctx["redis"]),
                   global_rate=get_settings().mail_rate_per_second,
-                  cap_days=await cap_days(), lanes=outlet.pool.size)
+                  cap_days=await cap_days(), lanes=outlet.pool.size,
+                  # CAMPAIGN_RETRY_SECONDS: a 4xx reply's first retry delay (doubling).
+                  retry_delay=timedelta(seconds=RETRY_SECONDS))
 
 
 async def campaign_tick(ctx: dict) -> dict:
