@@ -11,6 +11,7 @@ from typing import Any
 
 from bench import (
     b1_http,
+    b2_tracking,
     b4_segments,
     b5_send,
     b6_nurture,
@@ -24,6 +25,7 @@ Benchmark = Callable[[Context], tuple[list[Check], dict[str, Any]]]
 
 BENCHMARKS: dict[str, Benchmark] = {
     "B1": b1_http.run,
+    "B2": b2_tracking.run,
     "B4": b4_segments.run,
     "B5": b5_send.run,
     "B6": b6_nurture.run,
