@@ -56,7 +56,8 @@ class Mail:
 
 def parse_bytes(raw: bytes) -> EmailMessage:
     message = email.message_from_bytes(raw, policy=policy.default)
-    assert isinstance(message, EmailMessage)  # policy.default builds EmailMessage
+    if not isinstance(message, EmailMessage):  # policy.default always builds one
+        raise TypeError("email policy did not build an EmailMessage")
     return message
 
 
