@@ -182,3 +182,15 @@ async def test_a_one_click_unsubscribe_is_credited_to_the_latest_send_of_that_pu
     stamped = {r["id"]: r["unsubscribed_at"] for r in await fetch(
         "SELECT id, unsubscribed_at FROM marketing_sends")}
     assert stamped == {older: None, latest: clock.now(), other_purpose: None}
+
+
+async def test_the_worker_runs_the_writer_every_few_seconds(redis, setting, clock):
+    from workers.settings import WorkerSettings
+    from workers.tasks.tracking import flush_tracking_hits
+
+    assert flush_tracking_hits in WorkerSettings.functions
+    [job] = [j for j in WorkerSettings.cron_jobs if j.coroutine is flush_tracking_hits]
+    assert job.unique and len(job.second) == 12  # every 5 s
+    await _hit(redis, "open", setting["ann"], at=later(clock.now(), minutes=1))
+
+    assert await flush_tracking_hits({"redis": redis}) == 1
