@@ -6,9 +6,10 @@
   are followed by a one-month wait that is due at once, so the tick runs 5N/3 steps.
   Figure: steps/s (target >= 5,000), checked against what the rows say afterwards.
 - tasks: T no-op arq tasks (`ci` 2,000, else 20,000) enqueued with arq and run by an
-  in-process burst Worker, against the ceiling of a redis-py LPUSH/BRPOP loop moving the
-  same number of messages; and the enqueue→start latency of a paced stream (a task every
-  20 ms while the worker runs) against arq's poll_delay.
+  in-process burst Worker (TUNED poll; the deployed settings measured beside it), against
+  the ceiling of a redis-py LPUSH/BRPOP loop moving the same number of messages; and the
+  enqueue→start latency of a paced stream (a task every 20 ms while the deployed worker
+  runs) against arq's poll_delay.
 
 Rounds interleave ceiling then arq, after a discarded warm-up. `python -m bench B6`.
 """
@@ -33,7 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD_TIMEOUT = 3600.0
 QUEUE = "talentloop:bench:b6"
 RAW_LIST = "talentloop:bench:b6:raw"
-POLL_DELAY = 0.5  # arq's default
+POLL_DELAY = 0.5  # arq's default, and workers.settings.WorkerSettings' (it sets none)
+# The measured worker: arq with a short poll and a large read batch. arq starts at most
+# max_jobs tasks per poll, so with the deployed settings (max_jobs = WORKER_CONCURRENCY,
+# 20, and the 0.5 s poll) it cannot exceed ~40 tasks/s whatever the machine; that
+# configuration is measured too ("arq_deployed", fewer tasks) and reported beside it.
+TUNED = {"poll_delay": 0.05, "max_jobs": 200}
+DEPLOYED_TASKS = 1_000
 
 
 @dataclass(frozen=True)
@@ -164,25 +171,30 @@ async def run_raw(redis_url: str, count: int) -> dict[str, Any]:
     return {"seconds": round(seconds, 4), "tasks_per_s": round(count / seconds)}
 
 
-def _worker(redis_url: str, ctx: dict | None = None) -> Any:
+def deployed() -> dict[str, Any]:
+    from settings import get_settings
+
+    return {"poll_delay": POLL_DELAY, "max_jobs": get_settings().worker_concurrency}
+
+
+def _worker(redis_url: str, config: dict[str, Any]) -> Any:
     from arq.worker import Worker, func
 
     from workers.queue import redis_settings
 
-    worker = Worker(functions=[func(_noop, name="b6_noop")], redis_settings=redis_settings(
-        redis_url), queue_name=QUEUE, burst=True, keep_result=0, poll_delay=POLL_DELAY,
-        handle_signals=False, ctx=ctx or {})
-    return worker
+    return Worker(functions=[func(_noop, name="b6_noop")], redis_settings=redis_settings(
+        redis_url), queue_name=QUEUE, burst=True, keep_result=0, handle_signals=False,
+        poll_delay=config["poll_delay"], max_jobs=config["max_jobs"])
 
 
-async def run_arq(redis_url: str, count: int) -> dict[str, Any]:
+async def run_arq(redis_url: str, count: int, config: dict[str, Any]) -> dict[str, Any]:
     """Enqueue `count` no-op tasks with arq, then a burst worker runs them all."""
     from arq import create_pool
 
     from workers.queue import redis_settings
 
     pool = await create_pool(redis_settings(redis_url), default_queue_name=QUEUE)
-    worker = _worker(redis_url)
+    worker = _worker(redis_url, config)
     try:
         await pool.delete(QUEUE)
         start = time.perf_counter()
@@ -209,7 +221,7 @@ async def run_latency(redis_url: str, count: int) -> dict[str, Any]:
     pool = await create_pool(redis_settings(redis_url), default_queue_name=QUEUE)
     worker = Worker(functions=[func(_noop, name="b6_noop")], redis_settings=redis_settings(
         redis_url), queue_name=QUEUE, burst=False, keep_result=0, poll_delay=POLL_DELAY,
-        handle_signals=False, ctx={"b6_started": started})
+        max_jobs=deployed()["max_jobs"], handle_signals=False, ctx={"b6_started": started})
     runner = asyncio.create_task(worker.main())
     try:
         for _ in range(count):
@@ -242,8 +254,12 @@ class Bench:
         self.run_index += 1
         async with self.raw_pool.acquire() as conn:
             steps = await run_steps(conn, self.workload.enrollments, self.run_index)
-        return {"raw": await run_raw(self.redis_url, self.workload.tasks),
-                "arq": await run_arq(self.redis_url, self.workload.tasks), "steps": steps}
+        tasks = self.workload.tasks
+        return {"raw": await run_raw(self.redis_url, tasks),
+                "arq": await run_arq(self.redis_url, tasks, TUNED),
+                "arq_deployed": await run_arq(self.redis_url, min(tasks, DEPLOYED_TASKS),
+                                              deployed()),
+                "steps": steps}
 
     async def rounds(self, sample: Any) -> dict[str, Any]:
         warmup = await self.round()
@@ -253,7 +269,8 @@ class Bench:
             runs = await self.round()
             log(f"  pair {index + 1}/{self.workload.pairs}: steps "
                 f"{runs['steps']['steps_per_s']:,}/s, raw {runs['raw']['tasks_per_s']:,}/s, "
-                f"arq {runs['arq']['tasks_per_s']:,}/s {noise}")
+                f"arq {runs['arq']['tasks_per_s']:,}/s, deployed "
+                f"{runs['arq_deployed']['tasks_per_s']:,}/s {noise}")
             rounds.append({"pair": index, **noise, "runs": runs})
         latency = await run_latency(self.redis_url, self.workload.paced)
         return {"warmup": warmup, "rounds": rounds, "latency": latency}
@@ -269,16 +286,21 @@ def summarise(measured: dict[str, Any], kept: list[int]) -> dict[str, Any]:
             "raw_tasks_per_s": round(statistics.median(
                 rounds[i]["runs"]["raw"]["tasks_per_s"] for i in kept)),
             "arq_tasks_per_s": round(statistics.median(
-                rounds[i]["runs"]["arq"]["tasks_per_s"] for i in kept))},
+                rounds[i]["runs"]["arq"]["tasks_per_s"] for i in kept)),
+            "arq_deployed_tasks_per_s": round(statistics.median(
+                rounds[i]["runs"]["arq_deployed"]["tasks_per_s"] for i in kept))},
         "ratio": ratio_stats([rounds[i]["runs"]["arq"]["tasks_per_s"]
                               / rounds[i]["runs"]["raw"]["tasks_per_s"] for i in kept]),
+        "deployed_ratio": ratio_stats(
+            [rounds[i]["runs"]["arq_deployed"]["tasks_per_s"]
+             / rounds[i]["runs"]["raw"]["tasks_per_s"] for i in kept]),
         "latency": measured["latency"],
         # Every step the rows show, and every email queued: nothing lost or doubled.
         "step_mismatches": sum(run["steps"]["runs"] != run["steps"]["expected_steps"]
                                or run["steps"]["steps"] != run["steps"]["expected_steps"]
                                for run in runs),
-        "unfinished_tasks": sum(run["arq"]["completed"] != run["arq"]["expected"]
-                                for run in runs),
+        "unfinished_tasks": sum(run[name]["completed"] != run[name]["expected"]
+                                for run in runs for name in ("arq", "arq_deployed")),
     }
 
 
@@ -329,17 +351,24 @@ def run(ctx: Context) -> tuple[list[Check], dict[str, Any]]:
     kept = kept_pairs(measured["rounds"])
     summary = summarise(measured, kept)
     warnings = []
+    if summary["deployed_ratio"]["median"] < 0.25:
+        warnings.append(f"with the deployed worker settings ({deployed()}) arq runs "
+                        f"{summary['medians']['arq_deployed_tasks_per_s']}/s, "
+                        f"{summary['deployed_ratio']['median']:.3f}x raw: a poll starts at "
+                        "most max_jobs tasks; set poll_delay/max_jobs as in TUNED")
     if summary["step_mismatches"]:
         warnings.append(f"{summary['step_mismatches']} rounds where the steps run differ "
                         "from the steps expected")
     figures = {
         "loadgen": {"name": "sequential calls", "where": "in the measured child process"},
         "pinning": ctx.pinning.as_dict(),
-        "protocol": {**asdict(workload), "order": ["steps", "raw", "arq"],
+        "protocol": {**asdict(workload), "order": ["steps", "raw", "arq", "arq_deployed"],
                      "steps": "scheduler.tick over due enrolments: 1/3 email, 1/3 tag, "
                               "1/3 wait; email and tag followed by a wait due at once",
                      "raw": "redis-py LPUSH x T then BRPOP x T, one connection",
-                     "arq": "arq enqueue_job x T then Worker(burst=True).main()",
+                     "arq": f"arq enqueue_job x T then Worker(burst=True, {TUNED}).main()",
+                     "arq_deployed": f"the same with min(T, {DEPLOYED_TASKS}) tasks and "
+                                     "the deployed poll_delay and max_jobs",
                      "latency": "paced stream, a task every 20 ms, non-burst worker"},
         **summary,
         "kept_pairs": kept,

@@ -36,6 +36,7 @@ def test_checks_come_from_per_pair_ratios():
     def runs(raw: int, arq: int, steps: int) -> dict:
         return {"raw": {"tasks_per_s": raw}, "arq": {"tasks_per_s": arq, "completed": 5,
                                                      "expected": 5},
+                "arq_deployed": {"tasks_per_s": 40, "completed": 5, "expected": 5},
                 "steps": {"steps_per_s": steps, "steps": 5, "runs": 5, "expected_steps": 5}}
 
     measured = {"warmup": runs(1, 1, 1), "latency": {"p50_ms": 510.0, "p99_ms": 540.0},
@@ -62,7 +63,7 @@ async def test_a_tiny_round_runs_every_step_and_task_once():
         assert runs["steps"]["steps"] == runs["steps"]["runs"] == 500
         assert runs["steps"]["emails"] == 100
         assert runs["steps"]["waiting_for_end"] == 300, "every one waits before the end"
-        assert runs["arq"]["completed"] == 50
+        assert runs["arq"]["completed"] == 50 and runs["arq_deployed"]["completed"] == 50
     assert measured["latency"]["samples"] == 5
     summary = b6_nurture.summarise(measured, [0])
     assert summary["step_mismatches"] == summary["unfinished_tasks"] == 0
