@@ -79,6 +79,23 @@ def parse(raw: dict, step_rows: list[dict]) -> SequenceDraft:
         steps=steps, entry_rules=entry_rules, exit_rules=rules.parse_exit_rules(raw))
 
 
+async def _check_pools(draft: SequenceDraft) -> None:
+    """Pool steps name a static pool and one of its stages (checked when saved; a pool
+    changed later makes the step skip its work, see the scheduler)."""
+    errors: dict[str, str] = {}
+    for n, step in enumerate(draft.steps):
+        if step.get("type") != "pool_stage":
+            continue
+        rows = await fetch("SELECT kind, stages FROM talent_pools WHERE id = $1",
+                           step.get("pool_id"))
+        if not rows or rows[0]["kind"] != "static":
+            errors[f"steps-{n}"] = "Choose a static pool (people are added to it)."
+        elif step.get("stage") not in (rows[0]["stages"] or []):
+            errors[f"steps-{n}"] = "Choose one of the pool's stages."
+    if errors:
+        raise Invalid("Please correct the highlighted fields.", errors)
+
+
 async def _audit(action: str, sequence_id: int, by: str, at: datetime,
                  detail: dict | None = None) -> None:
     await audit.record(action=action, at=at, actor=by, subject=f"sequence:{sequence_id}",
@@ -86,6 +103,7 @@ async def _audit(action: str, sequence_id: int, by: str, at: datetime,
 
 
 async def create(draft: SequenceDraft, *, by: str, now: datetime) -> int:
+    await _check_pools(draft)
     async with transaction():
         if await fetchval("SELECT 1 FROM sequences WHERE lower(name) = lower($1)", draft.name):
             raise Invalid("That name is taken.", {"name": "Another sequence has this name."})
@@ -114,6 +132,7 @@ async def update(sequence_id: int, draft: SequenceDraft, *, by: str, now: dateti
     """Save the sequence. While nobody is enrolled on its live version the version is
     changed in place; otherwise a new version becomes live and the enrolled people
     finish on theirs (unless migrated). Returns the live version."""
+    await _check_pools(draft)
     async with transaction():
         current = await _lock(sequence_id)
         if current["state"] == "archived":

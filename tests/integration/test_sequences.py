@@ -309,3 +309,27 @@ async def test_archiving_ends_open_enrolments(clock):
     await service.set_state(sequence_id, "archive", by="rec@corp.test", now=clock.now())
     row = await enrollment(sequence_id, ann)
     assert (row["state"], row["exit_reason"]) == ("exited", "sequence archived")
+
+
+async def test_pool_stage_step_adds_and_moves_and_is_checked_when_saved(clock):
+    from domain.errors import Invalid
+    pool = await fetchval(
+        "INSERT INTO talent_pools (name, kind, visibility, stages, created_at, updated_at) "
+        "VALUES ('Nurtured', 'static', 'shared', ARRAY['interested', 'contacted'], $1, $1) "
+        "RETURNING id", clock.now())
+    steps = [{"key": "move", "type": "pool_stage", "pool_id": pool, "stage": "contacted",
+              "next": "done"}, {"key": "done", "type": "end"}]
+    with pytest.raises(Invalid) as refused:
+        await service.create(draft([{**steps[0], "stage": "hired"}, steps[1]]),
+                             by="x", now=clock.now())
+    assert "stages" in refused.value.errors["steps-0"]
+    sequence_id = await live_sequence(steps, clock)
+    ann, bob = await consenting("ann@example.com", clock), await consenting("bob@ex.com", clock)
+    await execute("INSERT INTO pool_members (pool, person, stage, source, added_by, added_at, "
+                  "stage_changed_at) VALUES ($1, $2, 'interested', 'test', 'x', $3, $3)",
+                  pool, bob, clock.now())
+    await enrolment.enrol(sequence_id, [ann, bob], reason="t", now=clock.now())
+    await scheduler.tick(now=clock.now())
+    members = await fetch("SELECT person, stage FROM pool_members ORDER BY person")
+    assert [(m["person"], m["stage"]) for m in members] == [(ann, "contacted"),
+                                                            (bob, "contacted")]
