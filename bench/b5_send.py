@@ -22,6 +22,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -261,6 +262,12 @@ def sink_process(port: int) -> subprocess.Popen:
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _log_path() -> Path:
+    directory = Path(os.environ.get("VAR_DIR") or tempfile.mkdtemp(prefix="b5-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / "b5-worker.log"
+
+
 async def child_main(workload: Workload) -> dict[str, Any]:
     from domain.db import close_pool, start_pool
     from settings import get_settings
@@ -269,8 +276,7 @@ async def child_main(workload: Workload) -> dict[str, Any]:
     settings = get_settings()
     await start_pool(max_size=settings.db_pool_max)
     queue = await ArqTaskQueue.connect(settings.redis_url or "redis://127.0.0.1:6379/0")
-    log_path = Path(os.environ.get("VAR_DIR") or "/tmp") / "b5-worker.log"  # noqa: S108
-    worker = worker_process(dict(os.environ), log_path)
+    worker = worker_process(dict(os.environ), _log_path())
     try:
         await asyncio.sleep(3)  # the worker's start-up, outside the measured rounds
         bench = Bench(workload, smtp_url=settings.smtp_url or "", queue=queue,

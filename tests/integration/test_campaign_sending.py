@@ -264,3 +264,55 @@ async def test_a_send_window_holds_recipients_until_it_opens(queue, worker_burst
     assert {r["state"] for r in rows} == {"queued"}
     assert all(r["not_before"] > NOW.now() for r in rows)
     assert mail.count() == 0 and await campaign_state(campaign) == "sending"
+
+
+async def sequence_send(person: int, *, enrollment_state: str = "active") -> int:
+    """A live sequence whose version 1 has one email step, an enrolment of `person`, and
+    the queued send row the nurture scheduler writes for that step."""
+    sequence = await fetchval(
+        "INSERT INTO sequences (name, purpose, consent_scope, state, live_version, owner, "
+        "created_at, updated_at) VALUES ('Welcome ' || $2, 'community_emails', $1, 'live', "
+        "1, 'owner@test.local', now(), now()) RETURNING id", SCOPE, str(person))
+    steps = ('[{"key": "hello", "type": "email", "subject": "Welcome {{ first_name }}", '
+             '"html_body": "<p>Hi {{ first_name }}, <a href=\\"https://example.com/x\\">x</a>'
+             '</p><p><a href=\\"{{ unsubscribe_url }}\\">Unsubscribe</a> {{ postal_address }}'
+             '</p>", "text_body": "", "text_is_custom": false}]')
+    await execute("INSERT INTO sequence_versions (sequence, version, steps, entry_rules, "
+                  "exit_rules, created_at) VALUES ($1, 1, $2::jsonb, '[]', '[]', now())",
+                  sequence, steps)
+    enrollment = await fetchval(
+        "INSERT INTO sequence_enrollments (sequence, version, person, state, step_key, "
+        "entered_at, updated_at) VALUES ($1, 1, $2, $3, 'hello', now(), now()) RETURNING id",
+        sequence, person, enrollment_state)
+    return int(await fetchval(
+        "INSERT INTO marketing_sends (enrollment, step_key, person, state, created_at) "
+        "VALUES ($1, 'hello', $2, 'queued', now()) RETURNING id", enrollment, person))
+
+
+async def test_a_sequence_email_step_goes_the_same_send_path(queue, worker_burst, mail):
+    first, second = await people_with_consent(2)
+    send = await sequence_send(first)
+    await give_consent([second], at=datetime(2026, 7, 1, tzinfo=UTC), action="withdrawn")
+    unsubscribed = await sequence_send(second)
+    await run_campaign(queue, worker_burst)
+    rows = {r["id"]: r for r in await fetch("SELECT * FROM marketing_sends")}
+    assert (rows[send]["state"], rows[unsubscribed]["state"]) == ("sent", "skipped")
+    assert rows[unsubscribed]["reason"] == "unsubscribed"
+    [stored] = mail.find(to="r1@example.com")
+    _, message = parsed(stored)
+    assert str(message["Subject"]) == "Welcome Person"
+    assert message["Message-ID"] == rows[send]["message_id"]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/c/" in stored.html_body and "owner@test.local, Acme" not in stored.html_body
+    # Links are stored once per sequence version and step (each person has a sequence).
+    assert await fetchval("SELECT count(*) FROM tracked_links WHERE content_key LIKE "
+                          "'sequence:%:1:hello'") == 2
+
+
+async def test_a_sequence_email_of_an_ended_enrolment_is_skipped(queue, worker_burst, mail):
+    [person] = await people_with_consent(1)
+    send = await sequence_send(person, enrollment_state="exited")
+    await run_campaign(queue, worker_burst)
+    row = (await fetch("SELECT state, reason FROM marketing_sends WHERE id = $1", send))[0]
+    assert (row["state"], row["reason"]) == ("skipped", "enrollment")
+    assert mail.count() == 0
