@@ -45,8 +45,10 @@ def _downstream(condition: str) -> str:
     return f"ms.state = 'sent' AND EXISTS ({_AFTER} AND {condition})"
 
 
+# Opened, but every open came from a privacy proxy or a link scanner and no human click
+# proves a reader (the tracking writer lets proxy opens set opened_at).
 _FLAGGED_ONLY = (
-    "ms.opened_at IS NOT NULL"
+    "ms.opened_at IS NOT NULL AND ms.clicked_at IS NULL"
     " AND EXISTS (SELECT 1 FROM tracking_events t WHERE t.send = ms.id AND t.kind = 'open'"
     "  AND t.flag <> '')"
     " AND NOT EXISTS (SELECT 1 FROM tracking_events t WHERE t.send = ms.id"

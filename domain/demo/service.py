@@ -19,6 +19,7 @@ from domain.bootstrap import ensure_reference_data
 from domain.consent import service as consent
 from domain.consent.rules import COMMUNITY_EMAILS
 from domain.db import connection, transaction
+from domain.demo import campaigns as demo_campaigns
 from domain.demo import data, jobs_writer, marketing, talent
 from domain.demo import events as demo_events
 from domain.demo import jobs as demo_jobs
@@ -92,6 +93,9 @@ async def seed_demo(
         await demo_events.write(conn, hosted, person_ids)
         job_text = await consent.current_text(JOB_PROCESSING)
         await jobs_writer.write(conn, jobs, person_ids, job_text["id"])
+        # Campaigns and the welcome sequence: they read the consent ledger written above,
+        # and come before the scores and saved segments that read what they add.
+        mailed = await demo_campaigns.write(conn, now=now, seed=seed)
         # Scores now, so segments on engagement work from the first page view (the worker
         # would otherwise fill them within five minutes).
         await scoring.refresh(person_ids, now=now)
@@ -102,8 +106,9 @@ async def seed_demo(
         await marketing.write(conn, now=now)
         return SeedSummary(
             True, len(plan.people), len(plan.memberships),
-            len(plan.consents) + len(jobs.applications),
-            len(plan.events) + jobs_writer.timeline_count(jobs) + written.events,
+            len(plan.consents) + len(jobs.applications) + mailed["consent_records"],
+            len(plan.events) + jobs_writer.timeline_count(jobs) + written.events
+            + mailed["engagement_events"],
             len(plan.emails), len(hosted.events), len(hosted.registrations), len(jobs.jobs),
             len(jobs.applications), await _staff_present(conn),
             **await talent.counts(conn, SOURCE),

@@ -277,3 +277,47 @@ async def test_a_hundred_thousand_recipients_report_fast_and_by_index():
     assert "Seq Scan on applications" not in plan, plan
     rows, after_id = await reports.people(scope, "clicked", limit=50)
     assert len(rows) == 50 and after_id is not None
+
+
+async def test_demo_seed_has_a_reportable_campaign_and_a_live_sequence():
+    from domain.demo.service import seed_demo
+    from tests.campaign_support import assert_consent_invariant
+    from tests.fixtures import FrozenClock
+
+    clock = FrozenClock(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    started = time.perf_counter()
+    await seed_demo(clock=clock, people=600, staff_password="demo-password-123")
+    print(f"demo seed with campaigns: {time.perf_counter() - started:.1f} s")
+    await assert_consent_invariant()
+    campaigns = {row["name"]: row for row in await fetch(
+        "SELECT id, name, state, send_at, approved_by FROM campaigns")}
+    assert campaigns["Winter meetup invitation"]["state"] == "submitted"
+    assert campaigns["Winter meetup invitation"]["send_at"] > clock.now()
+    finished = campaigns["October community newsletter"]
+    scope = reports.Scope(campaign=finished["id"])
+    figures = (await reports.summary(scope))["figures"]
+    assert 100 <= figures["recipients"] <= 300, figures
+    for name in ("opened", "opened_flagged", "clicked", "replied", "bounced_hard",
+                 "bounced_soft", "skipped"):
+        assert figures[name] > 0, (name, figures)
+    assert figures["opened"] > figures["clicked"] > figures["replied"]
+    links = await reports.links(scope)
+    assert len(links) == 3 and sum(link["clicks"] for link in links) > 0
+    assert all(link["unique_clicks"] <= link["clicks"] for link in links)
+    withdrawn = await fetchval(
+        "SELECT count(*) FROM marketing_sends s WHERE s.unsubscribed_at IS NOT NULL AND "
+        "EXISTS (SELECT 1 FROM consent_records r WHERE r.person = s.person "
+        "AND r.action = 'withdrawn' AND r.occurred_at = s.unsubscribed_at)")
+    assert withdrawn == figures["unsubscribed"]
+
+    sequence_id = await fetchval("SELECT id FROM sequences WHERE name = 'Welcome series'")
+    result = await sequence_reports.report(sequence_id)
+    assert result["sequence"]["state"] == "live"
+    assert set(result["enrolments"]) == {"active", "paused", "completed"}
+    steps = {step["key"]: step for step in result["steps"]}
+    assert steps["opened"]["waiting"]["active"] > 0
+    assert steps["followup"]["ran"] > 0 and steps["call"]["ran"] > 0
+    assert steps["welcome"]["sends"]["figures"]["sent"] == sum(result["enrolments"].values())
+    assert await fetchval("SELECT count(*) FROM recruiter_tasks") == steps["call"]["ran"]
+    assert await fetchval("SELECT min(due_at) FROM sequence_enrollments "
+                          "WHERE state = 'active'") > clock.now()

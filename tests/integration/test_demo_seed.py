@@ -199,7 +199,8 @@ async def test_every_membership_has_a_consistent_consent_ledger(seeded):
         " AND r.consent_text IS NOT NULL) "
         "OR (m.status = 'left') <> EXISTS (SELECT 1 FROM consent_records r "
         " WHERE r.person = m.person AND r.scope = c.slug AND r.action = 'withdrawn' "
-        " AND r.method = 'preference_centre' AND r.occurred_at = m.left_at) "
+        " AND r.method IN ('preference_centre', 'one_click_unsubscribe') "
+        " AND r.occurred_at = m.left_at) "
         "OR NOT (m.requested_at < coalesce(m.confirmed_at, $1) "
         " AND coalesce(m.confirmed_at, m.requested_at) < coalesce(m.left_at, $1))",
         NOW,
@@ -220,9 +221,11 @@ async def test_engagement_happens_within_each_persons_life(seeded):
     assert outside == 0
     types = {row["type"] for row in await fetch("SELECT DISTINCT type FROM engagement_events")}
     # Every type the demo uses has a timeline label; demo data has no uploaded files
-    # nor interviews, nor offers.
+    # nor interviews, nor offers; its campaign drew no spam complaint and nobody left the
+    # welcome sequence early.
     not_in_demo = {"cv_uploaded", "interview_scheduled", "interview_cancelled",
-                   "offer_sent", "offer_accepted", "offer_declined"}
+                   "offer_sent", "offer_accepted", "offer_declined", "email_complained",
+                   "sequence_exited"}
     assert types == set(LABELS) - not_in_demo
     per_person = [row["n"] for row in await fetch(
         "SELECT count(e.id) AS n FROM people p "
