@@ -75,9 +75,12 @@ async def on_silver_medalist(person_id: int, *, job_function: str, at: datetime)
 
 
 async def _advance_watermark(name: str, table: str, now: datetime) -> tuple[int, int]:
-    """(last id read, newest id to read now) for this scanner; locks its row."""
+    """(last id read, newest id to read now) for this scanner; locks its row. The first
+    scan starts from the newest row: entry rules react to what happens from then on, not
+    to years of history."""
     last = await fetchval(
-        "INSERT INTO scoring_watermarks (name, last_event_id, updated_at) VALUES ($1, 0, $2) "
+        "INSERT INTO scoring_watermarks (name, last_event_id, updated_at) "  # noqa: S608  # nosec B608 # one of two fixed table names
+        f"SELECT $1, coalesce(max(id), 0), $2 FROM {table} "
         "ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING last_event_id",
         name, now)
     top = await fetchval(

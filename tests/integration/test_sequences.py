@@ -251,7 +251,12 @@ async def test_entry_scan_enrols_from_events_and_tags_once(clock):
     tagged = await live_sequence(steps, clock, name="Tagged", allow_overlap=True,
                                  entry_rules=[{"kind": "tagged", "tag": "Relocating"}])
     ann, bob = await consenting("ann@example.com", clock), await consenting("bob@ex.com", clock)
+    carol = await consenting("carol@example.com", clock)
+    await execute("INSERT INTO engagement_events (person, type, occurred_at, source, payload) "
+                  "VALUES ($1, 'community_joined', $2, 'portal', "
+                  "'{\"community\": \"engineering\"}')", carol, clock.now())
     await enrolment.scan_entries(now=clock.now())
+    assert await enrollment(joined, carol) == {}, "history before the first scan is not read"
     await execute("INSERT INTO engagement_events (person, type, occurred_at, source, payload) "
                   "VALUES ($1, 'community_joined', $2, 'portal', "
                   "'{\"community\": \"engineering\"}'),"
