@@ -735,3 +735,26 @@ async def test_sequence_pages_are_accessible(page, live_server):
     await page.get_by_role("button", name="Save", exact=True).last.click()
     await page.wait_for_selector("[data-error-summary]")
     await assert_accessible(page, "new sequence with errors")
+
+
+async def test_campaign_and_sequence_report_pages_are_accessible(page, live_server):
+    """The demo's finished campaign report (every figure group, skipped reasons, links),
+    its drill-down pages, the welcome series report and one of its steps' people."""
+    from domain.db import fetchval
+    from domain.demo.service import seed_demo
+    from domain.ports import SystemClock
+
+    await seed_demo(clock=SystemClock(), people=300, staff_password="a-long-demo-password")
+    campaign = await fetchval("SELECT id FROM campaigns WHERE state = 'finished'")
+    sequence = await fetchval("SELECT id FROM sequences WHERE name = 'Welcome series'")
+    await sign_in_staff(page, live_server.base_url, "recruiter@demo.local",
+                        "a-long-demo-password")
+    report = f"/backoffice/campaigns/{campaign}/report"
+    steps = f"/backoffice/sequences/{sequence}/report"
+    for path in (report, f"{report}/people?figure=clicked",
+                 f"{report}/people?figure=skipped&reason=frequency_cap",
+                 f"{report}/people?figure=hired", steps,
+                 f"{steps}/people?step=welcome&figure=opened"):
+        response = await page.goto(live_server.url(path))
+        assert response is not None and response.status == 200, path
+        await assert_accessible(page, path)
