@@ -11,7 +11,9 @@ from litestar.types import Message, Scope
 log = logging.getLogger("talentloop.access")
 
 
-def access_log(message: Message, scope: Scope) -> None:
+# A coroutine on purpose: Litestar runs a plain-function before_send hook in a worker
+# thread (ensure_async_callable), a thread hop on every message of every response.
+async def access_log(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     client = scope.get("client") or ("-", 0)

@@ -30,7 +30,8 @@ def security_headers(*, https: bool):
     if https:
         headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
 
-    def add_headers(message: Message, scope: Scope) -> None:
+    # A coroutine: a plain function would run in a worker thread for every message.
+    async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start":
             response_headers = MutableScopeHeaders.from_message(message)
             for name, value in headers.items():
