@@ -191,7 +191,9 @@ async def decide_in_doubt(send_ids: list[int], decision: str, by: Staff | str,
                           "WHERE id = ANY($1::int[]) AND state = 'finished'", campaigns)
         for campaign_id in campaigns:
             ids = [row["id"] for row in rows if row["campaign"] == campaign_id]
-            await audit.record(action=f"campaign.in_doubt_{decision}", at=now, actor=actor,
+            action = "campaign.in_doubt_sent" if decision == "sent" \
+                else "campaign.in_doubt_resend"
+            await audit.record(action=action, at=now, actor=actor,
                                subject=f"campaign:{campaign_id}",
                                detail={"send_ids": ids})
     if decision == "resend" and queue is not None:
