@@ -26,7 +26,7 @@ BUFFER = "talentloop:tracking:hits"
 PROCESSING = "talentloop:tracking:processing"
 WRITER_LOCK = "talentloop:tracking:writer"
 BATCH = 1_000
-LOCK_SECONDS = 120
+LOCK_SECONDS = 30  # refreshed after every batch; a crashed writer blocks no longer
 _KINDS = {"o": "open", "c": "click"}
 
 
