@@ -758,3 +758,59 @@ async def test_campaign_and_sequence_report_pages_are_accessible(page, live_serv
         response = await page.goto(live_server.url(path))
         assert response is not None and response.status == 200, path
         await assert_accessible(page, path)
+
+
+async def test_campaign_pages_are_accessible(page, live_server, community):
+    """The campaign list, the form (new, with errors, edit with a CSV report), the campaign
+    page with its eligibility forecast, the approval screen, the preview, the sends in
+    doubt and the marketing settings."""
+    from domain.accounts import service as accounts
+    from domain.campaigns import campaigns
+    from domain.campaigns import templates as marketing
+    from domain.db import fetch
+    from domain.ports import SystemClock
+
+    clock = SystemClock()
+    boss = await accounts.create_user(email="ada@test.local", full_name="Ada Admin",
+                                      roles=["admin"], password="a-long-admin-password",
+                                      clock=clock)
+    author = await accounts.create_user(email="rita@test.local", full_name="Rita Recruiter",
+                                        roles=["recruiter"], password="a-long-test-password",
+                                        clock=clock)
+    template = await marketing.create(marketing.parse({
+        "name": "Invite", "purpose": "community_emails", "subject": "Hi {{ first_name }}",
+        "html_body": '<p>Hi {{ first_name }}</p><p><a href="{{ unsubscribe_url }}">'
+                     "Unsubscribe</a> {{ postal_address }}</p>"}), by=boss, clock=clock)
+    draft = await campaigns.parse({"name": "Winter meetup", "template": str(template),
+                                   "audience_kind": "community",
+                                   "community_slug": "engineering", "send_mode": "now",
+                                   "zone_mode": "fixed", "time_zone": "Europe/Paris"})
+    campaign = await campaigns.create(draft, by=author, clock=clock)
+    await campaigns.submit(campaign, by=author, clock=clock)
+    person = (await fetch(
+        "INSERT INTO people (email, full_name, source, created_at, updated_at) VALUES "
+        "('ann.c@example.com', 'Ann Example', 'test', now(), now()) RETURNING id"))[0]["id"]
+    await fetch("INSERT INTO marketing_sends (campaign, person, state, claimed_at, created_at) "
+                "VALUES ($1, $2, 'in_doubt', now(), now())", campaign, person)
+    await sign_in_staff(page, live_server.base_url, "ada@test.local", "a-long-admin-password")
+    base = "/backoffice/campaigns"
+    for path in (base, f"{base}/new", f"{base}/{campaign}", f"{base}/{campaign}/edit",
+                 f"{base}/{campaign}/approve", f"{base}/{campaign}/preview?q=ann",
+                 f"{base}/{campaign}/preview?person={person}", f"{base}/{campaign}/in-doubt",
+                 f"{base}/settings"):
+        response = await page.goto(live_server.url(path))
+        assert response is not None and response.status == 200, path
+        if path == f"{base}/{campaign}":
+            await page.wait_for_selector("#eligibility")  # the forecast, loaded by htmx
+        await assert_accessible(page, path)
+    await page.goto(live_server.url(f"{base}/new"))
+    await page.get_by_role("button", name="Save").click()
+    await page.wait_for_selector("[data-error-summary]")
+    await assert_accessible(page, "new campaign with errors")
+    await page.goto(live_server.url(f"{base}/{campaign}/edit"))
+    await page.set_input_files("#f-file", files=[{
+        "name": "people.csv", "mimeType": "text/csv",
+        "buffer": b"email\nann.c@example.com\nnobody@example.com\n"}])
+    await page.get_by_role("button", name="Upload").click()
+    await page.wait_for_selector("text=1 people matched")
+    await assert_accessible(page, "campaign CSV upload report")
