@@ -206,6 +206,8 @@ async def _marketing(pid: int, marker: str, now: datetime) -> None:
         "INSERT INTO marketing_sends (campaign, person, state, created_at, sent_at, "
         "message_id, reply_token) VALUES ($1, $2, 'sent', $3, $3, $4, $5) RETURNING id",
         campaign, pid, now, f"<{marker}@acme.example>", f"reply-{marker}")
+    await execute("INSERT INTO campaign_csv_people (campaign, person) VALUES ($1, $2)",
+                  campaign, pid)
     await execute("INSERT INTO tracking_events (send, kind, flag, occurred_at, hit_id) "
                   "VALUES ($1, 'open', '', $2, $3)", send, now, f"hit-{marker}")
     await execute(
