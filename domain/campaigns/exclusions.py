@@ -76,8 +76,9 @@ def _statement(source_sql: str, first: int, sampled: bool) -> str:
     n = {name: f"${first + i}" for i, name in enumerate(
         ("purpose", "scope", "now", "ipad", "opad", "cap", "days", "applicants"))}
     sample = f" WHERE a.person % {SAMPLE_MODULUS} = 0" if sampled else ""
-    return (  # nosec B608 (constant fragments and numbered parameters only)
-        f"WITH a AS ({source_sql}) "  # noqa: S608
+    # Constant fragments and numbered parameters only.
+    return (
+        f"WITH a AS ({source_sql}) "  # noqa: S608  # nosec B608
         "SELECT reason, count(*)::int AS n FROM (SELECT CASE "
         "WHEN p.email LIKE 'erased-%@invalid' THEN 'erased' "
         "WHEN c.action IS NULL THEN 'no_consent' "
