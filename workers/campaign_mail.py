@@ -5,37 +5,61 @@ adds the marketing headers and sends it over the pooled SMTP connections."""
 from __future__ import annotations
 
 import asyncio
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import formatdate
+from typing import cast
 
 from markupsafe import Markup
 
 from domain.campaigns.compose import Composed
 from domain.campaigns.delivery import PermanentSendError, TemporarySendError
 from domain.campaigns.rules import one_line
-from workers.emails import MESSAGE_POLICY, EmailRenderer, add_list_unsubscribe
+from workers.emails import EmailRenderer
 from workers.mailer import PermanentMailError, SmtpPool, TemporaryMailError
 
 TEMPLATE = "marketing_campaign"
+UNSAFE = set("<>, \r\n")
 
 
-def build_message(renderer: EmailRenderer, composed: Composed) -> EmailMessage:
+# compat32 (email.mime) builds a message several times faster than policy.default, whose
+# header parsing was most of a send's CPU (B5). It folds only at spaces and commas, so
+# the List-Unsubscribe URL stays on one line (a test reads the raw bytes).
+_FAST = compat32
+
+
+def _header(value: str) -> str:
+    """One line; non-ASCII as RFC 2047 encoded words."""
+    value = one_line(value)
+    # compat32 messages take Header objects for this (typed as str in typeshed).
+    return value if value.isascii() else cast(str, Header(value, "utf-8"))
+
+
+def build_message(renderer: EmailRenderer, composed: Composed) -> Message:
     # Composed HTML is the nh3-cleaned render plus our own open pixel.
     body = Markup(composed.html)  # noqa: S704  # nosec B704
     _subject, text, html = renderer.render(TEMPLATE, {
         "subject_line": composed.subject, "body_html": body, "body_text": composed.text,
         "unsubscribe_url": composed.unsubscribe_url,
         "preferences_url": composed.preferences_url})
-    message = EmailMessage(policy=MESSAGE_POLICY)
-    message["Subject"] = one_line(composed.subject)
-    message["From"] = renderer.sender
+    if UNSAFE & set(composed.unsubscribe_url) or not composed.unsubscribe_url.startswith(
+            ("https://", "http://")):
+        raise ValueError("List-Unsubscribe needs one absolute http(s) URL")
+    message = MIMEMultipart("alternative", policy=_FAST)
+    message["Subject"] = _header(composed.subject)
+    message["From"] = _header(renderer.sender)
     message["To"] = one_line(composed.to)
-    message["Reply-To"] = composed.reply_to
+    message["Reply-To"] = one_line(composed.reply_to)
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = composed.message_id
-    add_list_unsubscribe(message, composed.unsubscribe_url)
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    message["Message-ID"] = one_line(composed.message_id)
+    # RFC 2369 + RFC 8058 one-click, as workers.emails.add_list_unsubscribe writes them.
+    message["List-Unsubscribe"] = f"<{composed.unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.attach(MIMEText(text, "plain", "utf-8", policy=_FAST))
+    message.attach(MIMEText(html, "html", "utf-8", policy=_FAST))
     return message
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
+from typing import cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -89,10 +90,12 @@ class SmtpPool:
         for mailer in self._all:
             self._idle.put_nowait(mailer)
 
-    async def send(self, message: EmailMessage) -> str:
+    async def send(self, message: Message) -> str:
         mailer = await self._idle.get()
         try:
-            return await mailer.send(message)
+            # aiosmtplib sends any email.message.Message (the campaign sender builds
+            # faster compat32 ones); SmtpMailer only passes it through.
+            return await mailer.send(cast(EmailMessage, message))
         finally:
             self._idle.put_nowait(mailer)
 

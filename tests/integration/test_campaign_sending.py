@@ -316,3 +316,15 @@ async def test_a_sequence_email_of_an_ended_enrolment_is_skipped(queue, worker_b
     row = (await fetch("SELECT state, reason FROM marketing_sends WHERE id = $1", send))[0]
     assert (row["state"], row["reason"]) == ("skipped", "enrollment")
     assert mail.count() == 0
+
+
+async def test_a_non_ascii_name_is_encoded_in_the_subject(queue, worker_burst, mail):
+    [person] = await people_with_consent(1)
+    await execute("UPDATE people SET full_name = 'Zoë Ångström' WHERE id = $1", person)
+    await approved_campaign([person])
+    await run_campaign(queue, worker_burst)
+    [stored] = mail.find(to="r1@example.com")
+    raw, message = parsed(stored)
+    assert str(message["Subject"]) == "News, Zoë"
+    assert "Zoë".encode() not in raw.split(b"\n\n", 1)[0], "headers are 7-bit"
+    assert "Hello Zoë" in stored.html_body and "Hello Zoë" in stored.text_body
