@@ -16,6 +16,9 @@ log = logging.getLogger("talentloop.access")
 async def access_log(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
+    handler = scope.get("route_handler")
+    if handler is not None and handler.opt.get("access_log") is False:
+        return  # high-volume routes that record each request elsewhere (web_tracking.py)
     client = scope.get("client") or ("-", 0)
     route = scope.get("path_template") or "(no matching route)"
     log.info("%s %s %s %s", client[0], scope.get("method", "-"), route, message["status"])

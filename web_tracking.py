@@ -15,12 +15,14 @@ from __future__ import annotations
 import base64
 import json
 import time
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 from litestar import HttpMethod, Request, post, route
 from litestar.exceptions import NotFoundException
 from litestar.response import Response
+from litestar.response.base import ASGIResponse
 
 from domain.campaigns import inbound, links, tracking, webhook_signature
 from domain.campaigns.tracking_flags import classify
@@ -30,8 +32,15 @@ from web_common import client_ip, user_agent
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 _NO_STORE = {"cache-control": "no-store, no-cache, must-revalidate, private",
              "pragma": "no-cache"}
-_OPTS = {"exclude_from_csrf": True}
+# No CSRF cookie on a pixel; no access-log line per hit either: hits are high-volume
+# (privacy proxies fetch every pixel) and each one is stored in tracking_events anyway.
+_OPTS = {"exclude_from_csrf": True, "access_log": False}
 LINK_URLS = tracking.LinkUrls()
+# Verifying a token is pure: the same tokens come back (every open of an email, every
+# proxy refetch), so their HMAC checks are cached. Only genuine results are worth it,
+# but caching a forgery's None costs no more than the check it saves.
+_parse_open = lru_cache(maxsize=20_000)(links.parse_open)
+_parse_click = lru_cache(maxsize=20_000)(links.parse_click)
 # Printable ASCII a Location header may carry as is; anything else is percent-encoded.
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"<>\\^`{|}')
 
@@ -44,27 +53,36 @@ def _location(url: str) -> str | None:
     return location if location.isascii() and location.isprintable() else None
 
 
+def _hits(request: Request) -> tracking.HitBuffer:
+    state = request.app.state
+    if "tracking_hits" not in state:
+        state.tracking_hits = tracking.HitBuffer(state.redis)
+    return state.tracking_hits
+
+
 async def _buffer(request: Request, kind: str, send_id: int, link_id: int | None) -> None:
     flag = classify(kind, method=request.method, user_agent=user_agent(request),
                     address=client_ip(request))
-    await tracking.buffer_hit(request.app.state.redis, kind, send_id, link_id, flag=flag,
+    await _hits(request).push(kind, send_id, link_id, flag=flag,
                               at=request.app.state.clock.now())
 
 
 @route("/o/{token:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="tracking.open",
        opt=_OPTS, include_in_schema=False, cache=False)
-async def open_pixel(request: Request, token: str) -> Response[bytes]:
-    send_id = links.parse_open(token)
+async def open_pixel(request: Request, token: str) -> ASGIResponse:
+    send_id = _parse_open(token)
     if send_id is None:
         raise NotFoundException()
     await _buffer(request, "open", send_id, None)
-    return Response(PIXEL, media_type="image/gif", headers=_NO_STORE)
+    # The ASGI response itself: skips building a Response to convert (this is the
+    # hottest route of the app).
+    return ASGIResponse(body=PIXEL, media_type="image/gif", headers=_NO_STORE)
 
 
 @route("/c/{token:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="tracking.click",
        opt=_OPTS, include_in_schema=False, cache=False)
-async def click(request: Request, token: str) -> Response[bytes]:
-    parsed = links.parse_click(token)
+async def click(request: Request, token: str) -> ASGIResponse:
+    parsed = _parse_click(token)
     if parsed is None:
         raise NotFoundException()
     send_id, link_id = parsed
@@ -73,7 +91,7 @@ async def click(request: Request, token: str) -> Response[bytes]:
     if location is None:
         raise NotFoundException()
     await _buffer(request, "click", send_id, link_id)
-    return Response(b"", status_code=302, headers={"location": location, **_NO_STORE})
+    return ASGIResponse(body=b"", status_code=302, headers={"location": location, **_NO_STORE})
 
 
 # -- signed webhooks (README "Bounce, complaint and inbound-mail webhooks") ---------------

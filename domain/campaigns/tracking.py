@@ -12,6 +12,9 @@ nothing twice. So a crash loses no hit and duplicates none.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import os
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -40,9 +43,20 @@ class Hit:
     at: datetime
 
 
+_ids: tuple[int, str, itertools.count[int]] | None = None
+
+
+def new_hit_id() -> str:
+    """Unique without a syscall per hit: a random prefix per process plus a counter."""
+    global _ids
+    if _ids is None or _ids[0] != os.getpid():  # a forked child needs its own prefix
+        _ids = (os.getpid(), secrets.token_hex(8), itertools.count())
+    return f"{_ids[1]}{next(_ids[2]):x}"
+
+
 def encode(kind: str, send_id: int, link_id: int | None, flag: str, at: datetime) -> str:
     """One buffered hit as a short line: kind|hit id|epoch ms|send|link|flag."""
-    hit_id = secrets.token_hex(10)
+    hit_id = new_hit_id()
     millis = int(at.timestamp() * 1000)
     return f"{kind[0]}|{hit_id}|{millis}|{send_id}|{'' if link_id is None else link_id}|{flag}"
 
@@ -64,6 +78,51 @@ def decode(record: bytes | str) -> Hit | None:
 async def buffer_hit(redis: Any, kind: str, send_id: int, link_id: int | None, *,
                      flag: str, at: datetime) -> None:
     await redis.lpush(BUFFER, encode(kind, send_id, link_id, flag, at))
+
+
+class HitBuffer:
+    """Pushes hits onto the buffer list, coalescing concurrent ones into one LPUSH.
+
+    A push goes out at once when none is in flight; hits arriving meanwhile ride the next
+    LPUSH together. So a single hit waits for nothing extra, and under load one Redis
+    round trip carries many hits. Each caller returns only once its own hit is in Redis
+    (or gets the error), so an answered request was buffered. LPUSH of a, b, c leaves c
+    at the head: the writer's RPOP still takes them oldest first.
+    """
+
+    def __init__(self, redis: Any) -> None:
+        self._redis = redis
+        self._records: list[str] = []
+        self._waiters: list[asyncio.Future[None]] = []
+        self._sender: asyncio.Task[None] | None = None
+
+    async def push(self, kind: str, send_id: int, link_id: int | None, *, flag: str,
+                   at: datetime) -> None:
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._records.append(encode(kind, send_id, link_id, flag, at))
+        self._waiters.append(waiter)
+        if self._sender is None:
+            # Its own task: a request cancelled mid-push must not strand the others.
+            self._sender = asyncio.create_task(self._send_all())
+        await asyncio.shield(waiter)
+
+    async def _send_all(self) -> None:
+        try:
+            while self._records:
+                records, waiters = self._records, self._waiters
+                self._records, self._waiters = [], []
+                try:
+                    await self._redis.lpush(BUFFER, *records)
+                except Exception as exc:  # each waiting request answers with the error
+                    for waiter in waiters:
+                        if not waiter.done():
+                            waiter.set_exception(exc)
+                    continue
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
+        finally:
+            self._sender = None
 
 
 class LinkUrls:

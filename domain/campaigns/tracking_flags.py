@@ -15,7 +15,9 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import timedelta
+from functools import lru_cache
 
 PROXY = "proxy"
 PREFETCH = "prefetch"
@@ -39,6 +41,10 @@ _SCANNER_AGENTS = (
 )
 
 
+_SCANNER = re.compile("|".join(re.escape(mark) for mark in _SCANNER_AGENTS))
+_PROXY_AGENT = re.compile("|".join(re.escape(mark) for mark in _PROXY_AGENTS))
+
+
 def _in_proxy_network(address: str) -> bool:
     try:
         ip = ipaddress.ip_address(address)
@@ -49,16 +55,17 @@ def _in_proxy_network(address: str) -> bool:
 
 def _is_scanner(method: str, agent: str) -> bool:
     lowered = agent.lower()
-    return method.upper() == "HEAD" or not lowered.strip() or any(
-        mark in lowered for mark in _SCANNER_AGENTS)
+    return method.upper() == "HEAD" or not lowered.strip() or _SCANNER.search(lowered) is not None
 
 
+# Cached: the same few user agents and relay addresses come back hit after hit.
+@lru_cache(maxsize=8192)
 def classify(kind: str, *, method: str, user_agent: str, address: str) -> str:
     """'' for a person, else PROXY or PREFETCH (kind: 'open' or 'click')."""
     if _is_scanner(method, user_agent):
         return PREFETCH
-    lowered = user_agent.lower()
-    proxied = (user_agent.strip() == "Mozilla/5.0" or any(m in lowered for m in _PROXY_AGENTS)
+    proxied = (user_agent.strip() == "Mozilla/5.0"
+               or _PROXY_AGENT.search(user_agent.lower()) is not None
                or _in_proxy_network(address))
     if kind == "open" and proxied:
         return PROXY

@@ -194,3 +194,37 @@ async def test_the_worker_runs_the_writer_every_few_seconds(redis, setting, cloc
     await _hit(redis, "open", setting["ann"], at=later(clock.now(), minutes=1))
 
     assert await flush_tracking_hits({"redis": redis}) == 1
+
+
+async def test_concurrent_hits_share_lpushes_and_each_returns_once_buffered(redis, clock):
+    import asyncio
+
+    hits = tracking.HitBuffer(redis)
+    sent: list[int] = []
+    real_lpush = redis.lpush
+
+    async def counting_lpush(key, *values):
+        sent.append(len(values))
+        return await real_lpush(key, *values)
+
+    redis.lpush = counting_lpush
+    await asyncio.gather(*(hits.push("open", n, None, flag="", at=clock.now())
+                           for n in range(1, 201)))
+
+    assert await redis.llen(tracking.BUFFER) == 200 and sum(sent) == 200
+    assert len(sent) < 200  # coalesced: fewer round trips than hits
+    oldest_first = [tracking.decode(await redis.rpop(tracking.BUFFER)).send_id
+                    for _ in range(3)]
+    assert oldest_first == [1, 2, 3]
+
+
+async def test_a_redis_failure_reaches_every_waiting_hit(clock):
+    import asyncio
+
+    broken = Redis.from_url("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    hits = tracking.HitBuffer(broken)
+    results = await asyncio.gather(*(hits.push("open", 1, None, flag="", at=clock.now())
+                                     for _ in range(5)), return_exceptions=True)
+    await broken.aclose()
+
+    assert all(isinstance(result, Exception) for result in results)

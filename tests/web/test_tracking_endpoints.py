@@ -232,3 +232,15 @@ async def test_a_signed_raw_reply_is_matched(browser, setting):
 
     assert unsigned.status_code == 401
     assert response.status_code == 200 and response.json() == {"kind": "reply"}
+
+
+async def test_tracking_hits_write_no_access_log_line_but_other_routes_do(
+        browser, setting, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="talentloop.access"):
+        await browser.client.get(f"/o/{links.open_token(setting['send'])}")
+        await browser.client.get("/no/such/page")
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "talentloop.access"]
+    assert lines == ["203.0.113.7 GET (no matching route) 404"]
