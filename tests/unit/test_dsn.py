@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from domain.campaigns import bounce_rules, dsn
 from tests.dsn_samples import (
     ARF_COMPLAINT,
@@ -85,3 +88,14 @@ def test_bounce_rules():
     assert bounce_rules.complaint_level(1, 2000) == ""  # 0.05%
     assert bounce_rules.complaint_level(1, 1000) == "warn"  # 0.1%
     assert bounce_rules.complaint_level(3, 1000) == "pause"  # 0.3%
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2_000) | st.sampled_from([
+    sample(POSTFIX_HARD, recipient="a@b.c", message_id="<x@y>")[:n] for n in range(0, 2_400, 97)]))
+def test_any_bytes_parse_without_raising(raw):
+    message = dsn.parse_bytes(raw)
+    report = dsn.parse_report(message)
+    if report is None:
+        found = dsn.parse_mail(message)
+        assert len(found.text) <= dsn.MAX_BODY
