@@ -29,20 +29,8 @@ _INTERVIEWED = "e.type = 'interview_scheduled'"
 _HIRED = "e.type = 'application_hired'"
 _DOWNSTREAM_TYPES = ["event_registered", "applied", "application_submitted",
                      "interview_scheduled", "application_hired"]
-# What a recipient did after their send: engagement events plus applications (applied and
-# hired as dated facts), within the window. Probed per send by (person, time) indexes.
-_AFTER = (
-    "SELECT e.type FROM ("
-    " SELECT type, occurred_at FROM engagement_events"
-    "  WHERE person = ms.person AND type = ANY({types}::text[])"
-    " UNION ALL SELECT 'applied', applied_at FROM applications WHERE person = ms.person"
-    " UNION ALL SELECT 'application_hired', decided_at FROM applications"
-    "  WHERE person = ms.person AND status = 'hired'"
-    ") e WHERE e.occurred_at > ms.sent_at AND e.occurred_at <= ms.sent_at + {window}::interval")
-
-
-def _downstream(condition: str) -> str:
-    return f"ms.state = 'sent' AND EXISTS ({_AFTER} AND {condition})"
+STEPS = {"registered": _REGISTERED, "applied": _APPLIED, "interviewed": _INTERVIEWED,
+         "hired": _HIRED}
 
 
 # Opened, but every open came from a privacy proxy or a link scanner and no human click
@@ -73,10 +61,10 @@ METRICS: dict[str, tuple[str, str]] = {
     "failed": ("Failed", "ms.state = 'failed'"),
     "in_doubt": ("In doubt", "ms.state = 'in_doubt'"),
     "pending": ("Not sent yet", "ms.state IN ('queued', 'sending')"),
-    "registered": ("Registered for an event", _downstream(_REGISTERED)),
-    "applied": ("Applied", _downstream(_APPLIED)),
-    "interviewed": ("Interviewed", _downstream(_INTERVIEWED)),
-    "hired": ("Hired", _downstream(_HIRED)),
+    "registered": ("Registered for an event", ""),  # per scope: _funnel_condition
+    "applied": ("Applied", ""),  # per scope: _funnel_condition
+    "interviewed": ("Interviewed", ""),  # per scope: _funnel_condition
+    "hired": ("Hired", ""),  # per scope: _funnel_condition
 }
 FUNNEL = ("registered", "applied", "interviewed", "hired")
 # How the report page groups the figures (every name is a METRICS key).
@@ -174,22 +162,30 @@ async def _funnel(scope: Scope) -> dict:
     return dict((await fetch(sql, *args))[0])
 
 
-def funnel_sql(scope: Scope) -> tuple[str, list]:
-    args: list = []
+def _funnel_join(scope: Scope, args: list) -> str:
+    """`WITH … FROM s JOIN e …`: each sent row of the scope with what its person did in
+    the window after it (values appended to `args`)."""
     where = scope.where(args)
     facts = _bind(_PERIOD_FACTS, args)
-    steps = {"registered": _REGISTERED, "applied": _APPLIED, "interviewed": _INTERVIEWED,
-             "hired": _HIRED}
-    counts = ", ".join(f"count(DISTINCT s.id) FILTER (WHERE {condition}) AS {name}"
-                       for name, condition in steps.items())
     return (
         "WITH s AS MATERIALIZED (SELECT ms.id, ms.person, ms.sent_at "  # noqa: S608  # nosec B608 - constant conditions
         f"FROM marketing_sends ms WHERE {where} AND ms.state = 'sent'), "
         f"b AS (SELECT min(sent_at) AS lo, max(sent_at) + ${len(args)}::interval AS hi "
-        f"FROM s), e AS ({facts}) "
-        f"SELECT {counts} FROM s JOIN e ON e.person = s.person "
-        f"AND e.occurred_at > s.sent_at AND e.occurred_at <= s.sent_at + ${len(args)}::interval",
-        args)
+        f"FROM s), e AS ({facts}) {{select}} FROM s JOIN e ON e.person = s.person "
+        f"AND e.occurred_at > s.sent_at AND e.occurred_at <= s.sent_at + ${len(args)}::interval")
+
+
+def funnel_sql(scope: Scope) -> tuple[str, list]:
+    args: list = []
+    counts = ", ".join(f"count(DISTINCT s.id) FILTER (WHERE {condition}) AS {name}"
+                       for name, condition in STEPS.items())
+    return _funnel_join(scope, args).replace("{select}", f"SELECT {counts}"), args
+
+
+def _funnel_condition(scope: Scope, name: str, args: list) -> str:
+    """The sends whose person took downstream step `name`, as a condition on `ms`."""
+    matched = _funnel_join(scope, args).replace("{select}", "SELECT s.id")
+    return f"ms.id IN ({matched} WHERE {STEPS[name]})"
 
 
 async def _skipped(scope: Scope) -> list[dict]:
@@ -218,18 +214,21 @@ async def people(scope: Scope, name: str, *, reason: str = "", after: int = 0,
     _, condition = metric(name, reason)
     args: list = [after]
     where = scope.where(args)
-    condition = _bind(condition, args)
+    if name in STEPS:
+        condition = _funnel_condition(scope, name, args)
     reason_filter = ""
     if name == "skipped" and reason:
         args.append(reason[:40])
         reason_filter = f"AND ms.reason = ${len(args)}"
     args.append(limit + 1)
-    rows = await fetch(
-        f"SELECT ms.id, ms.person, p.full_name, p.email, ms.state, ms.reason, ms.sent_at, "  # noqa: S608  # nosec B608 - constant conditions
-        "ms.opened_at, ms.clicked_at, ms.replied_at, ms.bounced_at, ms.bounce_kind, "
-        "ms.unsubscribed_at FROM marketing_sends ms JOIN people p ON p.id = ms.person "
-        f"WHERE {where} AND ms.id > $1 AND ({condition}) {reason_filter} "
-        f"ORDER BY ms.id LIMIT ${len(args)}", *args)
+    async with transaction():
+        await execute("SET LOCAL jit = off")  # as in summary: compiling costs more
+        rows = await fetch(
+            f"SELECT ms.id, ms.person, p.full_name, p.email, ms.state, ms.reason, "  # noqa: S608  # nosec B608 - constant conditions
+            "ms.sent_at, ms.opened_at, ms.clicked_at, ms.replied_at, ms.bounced_at, "
+            "ms.bounce_kind, ms.unsubscribed_at FROM marketing_sends ms "
+            f"JOIN people p ON p.id = ms.person WHERE {where} AND ms.id > $1 "
+            f"AND ({condition}) {reason_filter} ORDER BY ms.id LIMIT ${len(args)}", *args)
     page = rows[:limit]
     return page, (page[-1]["id"] if len(rows) > limit else None)
 
