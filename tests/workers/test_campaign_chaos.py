@@ -47,23 +47,39 @@ class Workers:
     """arq worker subprocesses this test started (and only those are signalled)."""
 
     def __init__(self, count: int, rate: float) -> None:
-        self.log = Path(tempfile.mkdtemp(prefix="campaign-chaos-")) / "workers.log"
+        self.dir = Path(tempfile.mkdtemp(prefix="campaign-chaos-"))
         self.env = {**os.environ, "WORKER_JOB_TIMEOUT": "10", "PYTHONPATH": str(ROOT),
                     "MAIL_RATE_PER_SECOND": str(rate)}
-        self.procs = [self._spawn() for _ in range(count)]
+        self.logs: list[Path] = []
+        self.procs = [self._spawn(i) for i in range(count)]
 
-    def _spawn(self) -> subprocess.Popen:
-        with self.log.open("ab") as out:
-            return subprocess.Popen(
+    def _spawn(self, index: int) -> subprocess.Popen:
+        log = self.dir / f"worker-{index}-{time.monotonic_ns()}.log"
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
                 [sys.executable, "-m", "arq", "workers.settings.WorkerSettings"],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        if index < len(self.logs):
+            self.logs[index] = log
+        else:
+            self.logs.append(log)
+        return proc
+
+    async def ready(self, index: int, within: float = 30) -> None:
+        """Until the worker runs its first job, so that a kill lands while it sends
+        rather than while Python starts up (bounded: at most `within` seconds)."""
+        start = time.monotonic()
+        while time.monotonic() - start < within:
+            if "→" in self.logs[index].read_text(errors="replace"):
+                return
+            await asyncio.sleep(0.1)
 
     async def hit(self, index: int, sig: int) -> None:
         """Signal one worker, wait for it to exit, start a new one in its place."""
         proc = self.procs[index]
         proc.send_signal(sig)
         await asyncio.to_thread(proc.wait, 30)
-        self.procs[index] = self._spawn()
+        self.procs[index] = self._spawn(index)
 
     async def stop(self) -> None:
         for proc in self.procs:
@@ -103,7 +119,7 @@ async def until_finished(campaign_id: int, workers: Workers, deadline: float = 2
     while await campaign_state(campaign_id) != "finished":
         if time.monotonic() - start > deadline:
             states = await send_states(campaign_id)
-            tail = workers.log.read_text(errors="replace")[-3000:]
+            tail = "".join(log.read_text(errors="replace")[-1500:] for log in workers.logs)
             pytest.fail(f"campaign not finished after {deadline}s: {states}\n{tail}")
         await asyncio.sleep(0.5)
 
@@ -143,6 +159,7 @@ async def test_sigkill_mid_campaign_no_duplicates_none_lost(recipients, kills, q
     async with running(2, rate=recipients / 12, queue=queue) as workers:
         async def chaos(index: int) -> None:
             for _ in range(kills):
+                await workers.ready(index)
                 await asyncio.sleep(random.uniform(0.2, 3))
                 await workers.hit(index, signal.SIGKILL)
 
@@ -159,6 +176,7 @@ async def test_sigterm_mid_campaign_nothing_in_doubt(recipients, kills, queue, m
     async with running(2, rate=recipients / 12, queue=queue) as workers:
         async def chaos(index: int) -> None:
             for _ in range(kills):
+                await workers.ready(index)
                 await asyncio.sleep(random.uniform(0.2, 3))
                 await workers.hit(index, signal.SIGTERM)
 
