@@ -63,14 +63,22 @@ def build_message(renderer: EmailRenderer, composed: Composed) -> Message:
     return message
 
 
+# Sends in flight per worker, per pooled connection: a send spends most of its time in
+# database round trips and rendering, so with one lane per connection the connections
+# sat idle (B5: a third of the SMTP-only rate). The lanes also bound the sends a killed
+# worker can leave in doubt.
+LANES_PER_CONNECTION = 3
+
+
 class CampaignOutlet:
-    """domain.campaigns.delivery.Outlet over an SmtpPool; `slots` = the pool's size, so a
-    worker never has more sends claimed than connections to send them on."""
+    """domain.campaigns.delivery.Outlet over an SmtpPool; `slots` (the lanes) bound the
+    sends claimed at once in this worker."""
 
     def __init__(self, pool: SmtpPool, renderer: EmailRenderer) -> None:
         self.pool = pool
         self.renderer = renderer
-        self.slots = asyncio.Semaphore(pool.size)
+        self.lanes = pool.size * LANES_PER_CONNECTION
+        self.slots = asyncio.Semaphore(self.lanes)
         self._in_flight: set[asyncio.Future] = set()
 
     async def send(self, message: Composed) -> None:

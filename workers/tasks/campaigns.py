@@ -26,7 +26,7 @@ async def _sender(ctx: dict) -> Sender:
     return Sender(outlet=outlet, clock=ctx["clock"], worker_id=WORKER_ID,
                   buckets=TokenBuckets(ctx["redis"]),
                   global_rate=get_settings().mail_rate_per_second,
-                  cap_days=await cap_days(), lanes=outlet.pool.size,
+                  cap_days=await cap_days(), lanes=outlet.lanes,
                   # CAMPAIGN_RETRY_SECONDS: a 4xx reply's first retry delay (doubling).
                   retry_delay=timedelta(seconds=RETRY_SECONDS))
 
