@@ -97,3 +97,13 @@ async def audience_label(campaign: dict) -> str:
                   "attended": " — attended", "no_show": " — no-shows"}.get(
                       campaign["event_filter"], "")
     return f"{label} “{rows[0]['name']}”{suffix}"
+
+
+async def rejection(campaign_id: int) -> dict | None:
+    """The approver's reason when the campaign's latest step was being sent back."""
+    rows = await fetch(
+        "SELECT action, actor, occurred_at, detail->>'reason' AS reason FROM audit_entries "
+        "WHERE subject = $1 AND action IN ('campaign.submitted', 'campaign.rejected', "
+        "'campaign.updated', 'campaign.approved', 'campaign.audience_uploaded') "
+        "ORDER BY id DESC LIMIT 1", f"campaign:{campaign_id}")
+    return rows[0] if rows and rows[0]["action"] == "campaign.rejected" else None

@@ -137,6 +137,10 @@ async def test_an_approval_of_a_revision_that_moved_on_is_refused(app, community
                                      {"reason": "Subject too vague"})
     assert rejected.status_code == 303
     assert await fetchval("SELECT state FROM campaigns WHERE id = $1", campaign_id) == "draft"
+    page = await recruiter.get(f"{BASE}/{campaign_id}")
+    assert "Sent back by mk@test.local" in page.text and "Subject too vague" in page.text
+    await recruiter.submit(f"{BASE}/{campaign_id}/submit", {})
+    assert "Sent back by" not in (await recruiter.get(f"{BASE}/{campaign_id}")).text
 
 
 async def test_csv_audience_upload_reports_rows_and_keeps_nothing_when_invalid(app, community):
