@@ -126,9 +126,9 @@ _NEW_VALUES = dict.fromkeys(_FIELDS, "") | {
     "zone_mode": "fixed", "time_zone": "UTC", "window_days": []}
 
 
-async def _options() -> dict[str, list[tuple]]:
+async def _options(staff_id: int) -> dict[str, list[tuple]]:
     """The form's select options, (value, label) each."""
-    found = await campaign_queries.choices()
+    found = await campaign_queries.choices(staff_id)
     return {
         "templates": [(t["id"], f"{t['name']} ({rules.PURPOSES.get(t['purpose'], '')})")
                       for t in found["templates"]],
@@ -150,8 +150,10 @@ async def _form(request: Request, values: dict, errors: dict, *, campaign: dict 
         field = _KIND_FIELDS.get(values.get("audience_kind", ""), "audience_kind")
         errors = {**errors, field: errors["audience_ref"]}
         errors.pop("audience_ref")
+    staff = await require_staff(request)
     return page(request, "backoffice/campaigns/form.html", status_code=status,
-                values=values, errors=errors, campaign=campaign, options=await _options(),
+                values=values, errors=errors, campaign=campaign,
+                options=await _options(staff.id),
                 kinds=KIND_LABELS, event_filters=EVENT_FILTER_LABELS,
                 zone_modes=campaign_rules.ZONE_MODES, weekdays=campaign_rules.WEEKDAYS,
                 merge_fields=rules.MERGE_FIELDS,
@@ -176,10 +178,10 @@ async def new(request: Request) -> Template:
       include_in_schema=False)
 async def create(request: Request) -> Template | Redirect:
     values = await _posted(request)
+    staff = await require_staff(request)
     try:
-        draft = await campaigns.parse(values)
-        campaign_id = await campaigns.create(draft, by=await require_staff(request),
-                                             clock=request.app.state.clock)
+        draft = await campaigns.parse(values, staff_id=staff.id)
+        campaign_id = await campaigns.create(draft, by=staff, clock=request.app.state.clock)
     except Invalid as exc:
         return await _form(request, values, exc.errors, campaign=None, status=422)
     return Redirect(f"{BASE}/{campaign_id}?notice=created", status_code=303)
@@ -197,10 +199,10 @@ async def edit(request: Request, campaign_id: FromPath[int]) -> Template:
 async def update(request: Request, campaign_id: FromPath[int]) -> Template | Redirect:
     campaign = await campaigns.get(campaign_id)
     values = await _posted(request)
+    staff = await require_staff(request)
     try:
-        draft = await campaigns.parse(values)
-        await campaigns.update(campaign_id, draft, by=await require_staff(request),
-                               clock=request.app.state.clock)
+        draft = await campaigns.parse(values, staff_id=staff.id)
+        await campaigns.update(campaign_id, draft, by=staff, clock=request.app.state.clock)
     except Invalid as exc:
         return await _form(request, values, exc.errors, campaign=campaign, status=422)
     except Conflict as exc:

@@ -52,16 +52,16 @@ async def in_doubt(campaign_id: int, *, limit: int = IN_DOUBT_PAGE) -> list[dict
         "ORDER BY s.id LIMIT $2", campaign_id, limit)
 
 
-async def choices() -> dict[str, list[dict]]:
-    """What the campaign form offers: templates, segments, pools, communities, events,
-    jobs."""
+async def choices(staff_id: int) -> dict[str, list[dict]]:
+    """What the campaign form offers: templates, segments and pools (shared ones and the
+    staff member's own), communities, events, jobs."""
     return {
         "templates": await fetch("SELECT id, name, purpose FROM marketing_templates "
                                  "WHERE archived_at IS NULL ORDER BY lower(name)"),
-        "segments": await fetch("SELECT id, name FROM segments "
-                                "WHERE visibility = 'shared' ORDER BY lower(name)"),
-        "pools": await fetch("SELECT id, name, kind FROM talent_pools "
-                             "WHERE visibility = 'shared' ORDER BY lower(name)"),
+        "segments": await fetch("SELECT id, name FROM segments WHERE visibility = 'shared' "
+                                "OR owner = $1 ORDER BY lower(name)", staff_id),
+        "pools": await fetch("SELECT id, name, kind FROM talent_pools WHERE visibility = "
+                             "'shared' OR owner = $1 ORDER BY lower(name)", staff_id),
         "communities": await fetch("SELECT slug, name FROM talent_communities "
                                    "ORDER BY lower(name)"),
         "events": await fetch("SELECT id, slug, title, starts_at FROM events "

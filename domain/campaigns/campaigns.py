@@ -67,7 +67,8 @@ async def _template(raw: dict, errors: dict[str, str]) -> dict | None:
     return rows[0]
 
 
-async def _audience(raw: dict, errors: dict[str, str]) -> tuple[str, str, str]:
+async def _audience(raw: dict, errors: dict[str, str],
+                    staff_id: int | None) -> tuple[str, str, str]:
     """(kind, ref, event_filter) from the audience part of the form."""
     kind = _text(raw, "audience_kind", 16)
     ref = {"segment": _text(raw, "segment_id", 12), "pool": _text(raw, "pool_id", 12),
@@ -78,8 +79,12 @@ async def _audience(raw: dict, errors: dict[str, str]) -> tuple[str, str, str]:
         return "segment", "", ""
     event_filter = _text(raw, "event_filter", 16) if kind == "event" else ""
     table = {"segment": "segments", "pool": "talent_pools", "event": "events"}.get(kind)
+    # Someone else's private segment or pool is not offered, nor accepted.
+    private = (" AND (visibility = 'shared' OR owner = $2)" if kind in ("segment", "pool")
+               and staff_id is not None else "")
+    args = (staff_id,) if private else ()
     if table is not None and not (ref.isdigit() and 0 < int(ref) < 2**31 and await fetchval(
-            f"SELECT 1 FROM {table} WHERE id = $1", int(ref))):  # noqa: S608  # nosec B608 (table from a fixed map)
+            f"SELECT 1 FROM {table} WHERE id = $1{private}", int(ref), *args)):  # noqa: S608  # nosec B608 (table from a fixed map)
         errors["audience_ref"] = f"Choose the {kind} the campaign goes to."
     if kind == "community" and not await fetchval(
             "SELECT 1 FROM talent_communities WHERE slug = $1", ref):
@@ -147,15 +152,16 @@ def _content(raw: dict, template: dict | None, errors: dict[str, str]) -> tuple[
     return subject, html_body, text_body
 
 
-async def parse(raw: dict) -> CampaignDraft:
-    """The campaign form; raises Invalid with one message per field."""
+async def parse(raw: dict, *, staff_id: int | None = None) -> CampaignDraft:
+    """The campaign form; raises Invalid with one message per field. With `staff_id`,
+    a private segment or pool must be that staff member's own."""
     errors: dict[str, str] = {}
     name = " ".join(_text(raw, "name", 1000).split())
     if not name or len(name) > MAX_NAME:
         errors["name"] = f"Give the campaign a name of at most {MAX_NAME} characters."
     template = await _template(raw, errors)
     purpose = template["purpose"] if template else COMMUNITY_EMAILS
-    kind, ref, event_filter = await _audience(raw, errors)
+    kind, ref, event_filter = await _audience(raw, errors, staff_id)
     scope = await _scope(raw, purpose, kind, ref, errors)
     merge_values = await _merge_values(raw, errors)
     subject, html_body, text_body = _content(raw, template, errors)

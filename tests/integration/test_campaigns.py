@@ -392,3 +392,25 @@ async def test_csv_upload_is_all_or_nothing_and_reports_rows(community):
     assert await audience.page(row, 0, 10) == sorted(known)
     with pytest.raises(Invalid):
         await csv_audience.upload(campaign_id, b"name\nAnn\n", by=AUTHOR, clock=clock)
+
+
+async def test_someone_elses_private_segment_is_not_an_audience(community):
+    from domain.accounts import service as accounts
+    from domain.campaigns import campaigns
+
+    owner = await accounts.create_user(email="own@test.local", full_name="Own",
+                                       roles=["recruiter"], password="a-long-test-password",
+                                       clock=FrozenClockAt())
+    other = await accounts.create_user(email="oth@test.local", full_name="Oth",
+                                       roles=["recruiter"], password="a-long-test-password",
+                                       clock=FrozenClockAt())
+    segment = await fetchval(
+        "INSERT INTO segments (name, definition, visibility, owner, created_at, updated_at) "
+        "VALUES ('Mine', '{\"match\": \"all\", \"conditions\": []}'::jsonb, 'private', $1, "
+        "now(), now()) RETURNING id", owner.id)
+    raw = form(await template_id(), audience_kind="segment", segment_id=str(segment),
+               consent_scope="engineering")
+    assert (await campaigns.parse(raw, staff_id=owner.id)).audience_ref == str(segment)
+    with pytest.raises(Invalid) as refused:
+        await campaigns.parse(raw, staff_id=other.id)
+    assert "audience_ref" in refused.value.errors
