@@ -75,7 +75,10 @@ CLAIM_SEQUENCE = (
     "UPDATE marketing_sends s SET state = 'sending', claimed_by = $2, claimed_at = $3, "
     "message_id = $4, reply_token = $5 FROM sequence_enrollments e, people p "
     "LEFT JOIN profiles pr ON pr.person = p.id "
-    "WHERE s.id = $1 AND s.state = 'queued' AND e.id = s.enrollment AND e.state = 'active' "
+    "WHERE s.id = $1 AND s.state = 'queued' AND e.id = s.enrollment "
+    # 'completed' too: an email step followed at once by `end` completes the enrolment in
+    # the same scheduler tick that queued the email, which must still go out.
+    "AND e.state IN ('active', 'completed') "
     "AND p.id = s.person "
     "RETURNING s.id, s.person, s.error, s.message_id, s.reply_token, p.email, p.full_name, "
     "pr.skills")

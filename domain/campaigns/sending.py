@@ -107,11 +107,12 @@ async def send_sequence_batch(first_id: int, last_id: int, *, sender: Sender) ->
         yield list(keys)
 
     counts = await _run(sender, pages(), content_of, CLAIM_SEQUENCE)
-    # A step whose enrolment ended meanwhile is not sent: D's scheduler reads 'skipped'.
+    # A step whose enrolment was exited meanwhile (applied, unsubscribed, by hand) is not
+    # sent; the scheduler reads 'skipped'. A paused one waits; a completed one is sent.
     await execute("UPDATE marketing_sends s SET state = 'skipped', reason = 'enrollment' "
                   "FROM sequence_enrollments e WHERE s.id BETWEEN $1 AND $2 "
                   "AND s.state = 'queued' AND e.id = s.enrollment "
-                  "AND e.state IN ('completed', 'exited')", first_id, last_id)
+                  "AND e.state = 'exited'", first_id, last_id)
     return counts
 
 

@@ -309,13 +309,24 @@ async def test_a_sequence_email_step_goes_the_same_send_path(queue, worker_burst
                           "'sequence:%:1:hello'") == 2
 
 
-async def test_a_sequence_email_of_an_ended_enrolment_is_skipped(queue, worker_burst, mail):
+async def test_a_sequence_email_of_an_exited_enrolment_is_skipped(queue, worker_burst, mail):
     [person] = await people_with_consent(1)
     send = await sequence_send(person, enrollment_state="exited")
     await run_campaign(queue, worker_burst)
     row = (await fetch("SELECT state, reason FROM marketing_sends WHERE id = $1", send))[0]
     assert (row["state"], row["reason"]) == ("skipped", "enrollment")
     assert mail.count() == 0
+
+
+async def test_the_last_email_of_a_completed_enrolment_still_goes_out(queue, worker_burst,
+                                                                      mail):
+    """An email step followed at once by `end` completes the enrolment in the tick that
+    queued the email: the email is still sent."""
+    [person] = await people_with_consent(1)
+    send = await sequence_send(person, enrollment_state="completed")
+    await run_campaign(queue, worker_burst)
+    assert await fetchval("SELECT state FROM marketing_sends WHERE id = $1", send) == "sent"
+    assert mail.count() == 1
 
 
 async def test_a_non_ascii_name_is_encoded_in_the_subject(queue, worker_burst, mail):
