@@ -9,7 +9,9 @@ complaint rate warns or pauses marketing.
 - Complaints (someone pressed "report spam"): suppressed at once, and the rate over the
   last COMPLAINT_WINDOW of marketing sends is checked: at COMPLAINT_WARN (0.1%, the Gmail
   and Yahoo bulk-sender guideline) admins are warned; at COMPLAINT_PAUSE (0.3%, the rate
-  they never want to see) all marketing sending is paused until an admin lifts it.
+  they never want to see) all marketing sending is paused until an admin lifts it —
+  once the window holds at least PAUSE_MIN_SENDS sends: below that a single complaint is
+  already "0.3%" (1 in 100 sends), so a small sender is warned, not stopped.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ SOFT_WINDOW = timedelta(days=30)
 COMPLAINT_WINDOW = timedelta(days=30)
 COMPLAINT_WARN = 0.001
 COMPLAINT_PAUSE = 0.003
+PAUSE_MIN_SENDS = 1000
 _SOFT_PERMANENT = {"5.2.2"}
 KINDS = ("hard", "soft")
 
@@ -42,6 +45,6 @@ def complaint_level(complaints: int, sends: int) -> str:
     if complaints <= 0:
         return ""
     rate = complaints / max(sends, 1)
-    if rate >= COMPLAINT_PAUSE:
+    if rate >= COMPLAINT_PAUSE and sends >= PAUSE_MIN_SENDS:
         return "pause"
     return "warn" if rate >= COMPLAINT_WARN else ""

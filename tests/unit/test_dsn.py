@@ -88,6 +88,9 @@ def test_bounce_rules():
     assert bounce_rules.complaint_level(1, 2000) == ""  # 0.05%
     assert bounce_rules.complaint_level(1, 1000) == "warn"  # 0.1%
     assert bounce_rules.complaint_level(3, 1000) == "pause"  # 0.3%
+    # Too few sends for a rate to mean much: one complaint in 100 warns, never pauses.
+    assert bounce_rules.complaint_level(1, 100) == "warn"
+    assert bounce_rules.complaint_level(2, 999) == "warn"
 
 
 @settings(max_examples=300, deadline=None)
