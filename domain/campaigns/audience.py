@@ -47,7 +47,7 @@ class Source:
         # join, and a merge join would otherwise read people from the first id on every
         # page (walking a million-person audience: ~230 ms a page without, ~6 ms with).
         n = len(self.args)
-        return (f"{self.sql} AND {self.key} > ${n + 1} AND p.id > ${n + 1} "  # nosec B608 (constant fragments)
+        return (f"{self.sql} AND {self.key} > ${n + 1} AND p.id > ${n + 1} "  # nosec B608 # constant fragments
                 f"ORDER BY {self.key} LIMIT ${n + 2}", (*self.args, after, limit))
 
 
@@ -69,7 +69,7 @@ async def page(campaign: dict, after_person: int, limit: int, *,
 
 async def count(campaign: dict, *, now: datetime | None = None) -> int:
     found = await source(campaign, now=now or datetime.now(UTC))
-    sql = f"SELECT count(*) FROM ({found.sql}) a"  # noqa: S608  # nosec B608 (constant fragments)
+    sql = f"SELECT count(*) FROM ({found.sql}) a"  # noqa: S608  # nosec B608 # constant fragments
     return int(await fetchval(sql, *found.args))
 
 
@@ -122,7 +122,7 @@ async def _segment(definition: Any, now: datetime) -> Source:
         raise Invalid(f"The segment cannot be evaluated: {audience.problem}")
     group = parse(definition)
     compiled = compile_segment(group, await load_catalog(group), now=now)
-    return Source(f"SELECT p.id AS person {BASE_FROM} "  # nosec B608 (compiled, parameterised)
+    return Source(f"SELECT p.id AS person {BASE_FROM} "  # nosec B608 # compiled, parameterised
                   f"WHERE {BASE_WHERE} AND {compiled.where}", tuple(compiled.args), "p.id")
 
 

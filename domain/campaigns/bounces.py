@@ -35,7 +35,7 @@ async def find_send(message_ids: list[str], email: str = "") -> dict[str, Any] |
     if variants:
         rows = await fetch(
             f"SELECT {_SEND_COLUMNS} FROM marketing_sends s JOIN people p ON p.id = s.person "  # noqa: S608
-            "WHERE s.message_id = ANY($1::text[]) ORDER BY s.id DESC LIMIT 1",  # nosec B608 (constant columns)
+            "WHERE s.message_id = ANY($1::text[]) ORDER BY s.id DESC LIMIT 1",  # nosec B608 # constant columns
             variants)
         if rows:
             return rows[0]
@@ -43,7 +43,7 @@ async def find_send(message_ids: list[str], email: str = "") -> dict[str, Any] |
         return None
     rows = await fetch(
         f"SELECT {_SEND_COLUMNS} FROM marketing_sends s JOIN people p ON p.id = s.person "  # noqa: S608
-        "WHERE p.email = $1 AND s.sent_at IS NOT NULL "  # nosec B608 (constant columns)
+        "WHERE p.email = $1 AND s.sent_at IS NOT NULL "  # nosec B608 # constant columns
         "ORDER BY s.sent_at DESC LIMIT 1", email.strip().lower())
     return rows[0] if rows else None
 

@@ -84,7 +84,7 @@ async def _audience(raw: dict, errors: dict[str, str],
                and staff_id is not None else "")
     args = (staff_id,) if private else ()
     if table is not None and not (ref.isdigit() and 0 < int(ref) < 2**31 and await fetchval(
-            f"SELECT 1 FROM {table} WHERE id = $1{private}", int(ref), *args)):  # noqa: S608  # nosec B608 (table from a fixed map)
+            f"SELECT 1 FROM {table} WHERE id = $1{private}", int(ref), *args)):  # noqa: S608  # nosec B608 # table from a fixed map
         errors["audience_ref"] = f"Choose the {kind} the campaign goes to."
     if kind == "community" and not await fetchval(
             "SELECT 1 FROM talent_communities WHERE slug = $1", ref):
@@ -211,7 +211,7 @@ async def create(draft: CampaignDraft, *, by: Staff, clock: Clock) -> int:
     now = clock.now()
     async with transaction():
         campaign_id = int(await fetchval(
-            f"INSERT INTO campaigns ({_COLUMNS}, state, revision, created_by, created_at, "  # noqa: S608  # nosec B608 (constant column list)
+            f"INSERT INTO campaigns ({_COLUMNS}, state, revision, created_by, created_at, "  # noqa: S608  # nosec B608 # constant column list
             "updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, "
             "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 'draft', 1, $21, $22, $21, $22) "
             "RETURNING id", *_values(draft), by.email, now))
@@ -227,7 +227,7 @@ async def bump_revision(campaign_id: int, assignments: str, args: tuple, *, by: 
     revision; Conflict when sending has started (or it is over)."""
     n = len(args)
     rows = await fetch(
-        f"WITH old AS (SELECT id, state FROM campaigns WHERE id = $1 FOR UPDATE) "  # noqa: S608  # nosec B608 (assignments are constant fragments)
+        f"WITH old AS (SELECT id, state FROM campaigns WHERE id = $1 FOR UPDATE) "  # noqa: S608  # nosec B608 # assignments are constant fragments
         f"UPDATE campaigns c SET {assignments}, state = 'draft', revision = c.revision + 1, "
         "approved_revision = NULL, approved_by = '', approved_at = NULL, "
         f"updated_by = ${n + 2}, updated_at = ${n + 3} FROM old WHERE c.id = old.id "
@@ -359,7 +359,7 @@ async def duplicate(campaign_id: int, *, by: Staff, clock: Clock) -> int:
     now = clock.now()
     async with transaction():
         new_id = await fetchval(
-            f"INSERT INTO campaigns ({_COLUMNS}, state, revision, created_by, created_at, "  # noqa: S608  # nosec B608 (constant column list)
+            f"INSERT INTO campaigns ({_COLUMNS}, state, revision, created_by, created_at, "  # noqa: S608  # nosec B608 # constant column list
             "updated_by, updated_at) SELECT left('Copy of ' || name, 160), "
             f"{_COLUMNS.split(', ', 1)[1]}, 'draft', 1, $2, $3, $2, $3 FROM campaigns "
             "WHERE id = $1 RETURNING id", campaign_id, by.email, now)

@@ -91,7 +91,7 @@ class Scope:
             args.append(self.campaign)
             return f"ms.campaign = ${len(args)}"
         args.append(self.sequence)
-        enrolments = (f"ms.enrollment IN (SELECT id FROM sequence_enrollments "  # noqa: S608  # nosec B608 - $n only
+        enrolments = (f"ms.enrollment IN (SELECT id FROM sequence_enrollments "  # noqa: S608  # nosec B608 # $n only
                       f"WHERE sequence = ${len(args)})")
         if not self.step_key:  # every email step of the sequence
             return enrolments
@@ -135,7 +135,7 @@ async def _summary(scope: Scope) -> dict:
                        for name, (_, condition) in METRICS.items()
                        if name != "recipients" and name not in FUNNEL)
     rows = await fetch(
-        f"SELECT count(*) AS recipients, {counts} "  # noqa: S608  # nosec B608 - constant conditions
+        f"SELECT count(*) AS recipients, {counts} "  # noqa: S608  # nosec B608 # constant conditions
         f"FROM marketing_sends ms WHERE {where}", *args)
     figures = dict(rows[0]) | await _funnel(scope)
     delivered = figures["delivered"]
@@ -168,7 +168,7 @@ def _funnel_join(scope: Scope, args: list) -> str:
     where = scope.where(args)
     facts = _bind(_PERIOD_FACTS, args)
     return (
-        "WITH s AS MATERIALIZED (SELECT ms.id, ms.person, ms.sent_at "  # noqa: S608  # nosec B608 - constant conditions
+        "WITH s AS MATERIALIZED (SELECT ms.id, ms.person, ms.sent_at "  # noqa: S608  # nosec B608 # constant conditions
         f"FROM marketing_sends ms WHERE {where} AND ms.state = 'sent'), "
         f"b AS (SELECT min(sent_at) AS lo, max(sent_at) + ${len(args)}::interval AS hi "
         f"FROM s), e AS ({facts}) {{select}} FROM s JOIN e ON e.person = s.person "
@@ -192,7 +192,7 @@ async def _skipped(scope: Scope) -> list[dict]:
     args: list = []
     where = scope.where(args)
     return await fetch(
-        f"SELECT ms.reason, count(*) AS count FROM marketing_sends ms "  # noqa: S608  # nosec B608 - scope is $n placeholders
+        f"SELECT ms.reason, count(*) AS count FROM marketing_sends ms "  # noqa: S608  # nosec B608 # scope is $n placeholders
         f"WHERE {where} AND ms.state = 'skipped' GROUP BY ms.reason ORDER BY count DESC, "
         "ms.reason", *args)
 
@@ -224,7 +224,7 @@ async def people(scope: Scope, name: str, *, reason: str = "", after: int = 0,
     async with transaction():
         await execute("SET LOCAL jit = off")  # as in summary: compiling costs more
         rows = await fetch(
-            f"SELECT ms.id, ms.person, p.full_name, p.email, ms.state, ms.reason, "  # noqa: S608  # nosec B608 - constant conditions
+            f"SELECT ms.id, ms.person, p.full_name, p.email, ms.state, ms.reason, "  # noqa: S608  # nosec B608 # constant conditions
             "ms.sent_at, ms.opened_at, ms.clicked_at, ms.replied_at, ms.bounced_at, "
             "ms.bounce_kind, ms.unsubscribed_at FROM marketing_sends ms "
             f"JOIN people p ON p.id = ms.person WHERE {where} AND ms.id > $1 "

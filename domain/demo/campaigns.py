@@ -72,7 +72,7 @@ async def _campaign(conn: Any, values: dict) -> int:
     names = list(values)
     marks = ", ".join(f"${n}" for n in range(1, len(names) + 1))
     return int(await conn.fetchval(
-        f"INSERT INTO campaigns ({', '.join(names)}) VALUES ({marks}) RETURNING id",  # noqa: S608  # nosec B608 - names are this module's keys
+        f"INSERT INTO campaigns ({', '.join(names)}) VALUES ({marks}) RETURNING id",  # noqa: S608  # nosec B608 # names are this module's keys
         *values.values()))
 
 
