@@ -140,15 +140,7 @@ def _content(raw: dict, template: dict | None, errors: dict[str, str]) -> tuple[
     if not subject and not html_body and template is not None:
         text = template["text_body"] if template["text_is_custom"] else ""
         return template["subject"], template["html_body"], text
-    if not subject or len(subject) > rules.MAX_SUBJECT:
-        errors["subject"] = f"Write a subject of at most {rules.MAX_SUBJECT} characters."
-    if not html_body or len(html_body) > rules.MAX_BODY:
-        errors["html_body"] = f"Write the message, at most {rules.MAX_BODY:,} characters."
-    if len(text_body) > rules.MAX_BODY:
-        errors["text_body"] = f"Keep the text version under {rules.MAX_BODY:,} characters."
-    html_body = rules.sanitise(html_body, allow_merge_fields=True) if html_body else ""
-    for name, message in rules.problems(subject, html_body, text_body).items():
-        errors.setdefault(name, message)
+    html_body = rules.checked_content(subject, html_body, text_body, errors)
     return subject, html_body, text_body
 
 

@@ -192,6 +192,22 @@ def problems(subject: str, html_body: str, text_body: str) -> dict[str, str]:
     return errors
 
 
+def checked_content(subject: str, html_body: str, text_body: str,
+                    errors: dict[str, str]) -> str:
+    """The length and render checks of an email's content (a template's or a campaign's),
+    adding one message per field to `errors`; returns the HTML as the allow-list keeps it."""
+    if not subject or len(subject) > MAX_SUBJECT:
+        errors["subject"] = f"Write a subject of at most {MAX_SUBJECT} characters."
+    if not html_body or len(html_body) > MAX_BODY:
+        errors["html_body"] = f"Write the message, at most {MAX_BODY:,} characters."
+    if len(text_body) > MAX_BODY:
+        errors["text_body"] = f"Keep the text version under {MAX_BODY:,} characters."
+    html_body = sanitise(html_body, allow_merge_fields=True) if html_body else ""
+    for field, message in problems(subject, html_body, text_body).items():
+        errors.setdefault(field, message)
+    return html_body
+
+
 def _missing(output: str) -> str:
     absent = [what for name, what in REQUIRED.items() if SAMPLE_CONTEXT[name] not in output]
     if not absent:

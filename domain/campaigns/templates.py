@@ -59,15 +59,7 @@ def parse(raw: dict) -> TemplateDraft:
         errors["description"] = f"Keep the description under {rules.MAX_DESCRIPTION} characters."
     if purpose not in rules.PURPOSES:
         errors["purpose"] = "Choose which consent the recipients must have given."
-    if not subject or len(subject) > rules.MAX_SUBJECT:
-        errors["subject"] = f"Write a subject of at most {rules.MAX_SUBJECT} characters."
-    if not html_body or len(html_body) > rules.MAX_BODY:
-        errors["html_body"] = f"Write the message, at most {rules.MAX_BODY:,} characters."
-    if len(text_body) > rules.MAX_BODY:
-        errors["text_body"] = f"Keep the text version under {rules.MAX_BODY:,} characters."
-    html_body = rules.sanitise(html_body, allow_merge_fields=True) if html_body else ""
-    for field, message in rules.problems(subject, html_body, text_body).items():
-        errors.setdefault(field, message)
+    html_body = rules.checked_content(subject, html_body, text_body, errors)
     if errors:
         raise Invalid("Please correct the highlighted fields.", errors)
     return TemplateDraft(name=name, description=description, purpose=purpose,

@@ -77,15 +77,11 @@ def _parse_email(raw: dict, step: dict, errors: dict[str, str], field: str) -> N
     subject = campaign_rules.one_line(_text(raw, "subject"))
     html_body = _text(raw, "html_body").replace("\r\n", "\n")
     text_body = _text(raw, "text_body").replace("\r\n", "\n")
-    if not subject or len(subject) > campaign_rules.MAX_SUBJECT:
-        errors[field] = "Write a subject of at most 200 characters."
-    elif not html_body or len(html_body) > campaign_rules.MAX_BODY:
-        errors[field] = "Write the message of this email."
-    else:
-        html_body = campaign_rules.sanitise(html_body, allow_merge_fields=True)
-        found = campaign_rules.problems(subject, html_body, text_body)
-        if found:
-            errors[field] = next(iter(found.values()))
+    # The step editor shows one message per step: the first of the content's problems.
+    found: dict[str, str] = {}
+    html_body = campaign_rules.checked_content(subject, html_body, text_body, found)
+    if found:
+        errors[field] = next(iter(found.values()))
     step.update(subject=subject, html_body=html_body, text_body=text_body,
                 text_is_custom=bool(text_body), template_id=_int(raw, "template_id"))
 
