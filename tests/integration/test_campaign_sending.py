@@ -92,6 +92,9 @@ async def test_the_message_carries_its_headers_and_content(queue, worker_burst, 
     assert "/o/" in stored.html_body, "the open pixel"
     assert "author@test.local, Acme" in stored.html_body, "recruiter signature"
     assert "Market Street" in stored.html_body and url in stored.html_body
+    # The content carries the address and the unsubscribe link; the layout adds neither.
+    assert stored.html_body.count("Market Street") == 1
+    assert stored.html_body.count(">Unsubscribe</a>") == 1
 
 
 async def test_each_ineligible_recipient_is_skipped_with_its_reason(queue, worker_burst, mail):
