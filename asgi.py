@@ -31,6 +31,7 @@ from web_page_cache import PublicPageCache
 from web_security import security_headers
 from web_sessions import session_config
 from web_tracking import ROUTES as TRACKING_ROUTES
+from web_tracking_front import install as install_tracking_front
 from workers.queue import ArqTaskQueue
 
 log = logging.getLogger("talentloop.web")
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # (to close an event, say) without meaning to sign anyone out.
     app.state.session_clock = SystemClock()
     app.state.redis = redis
+    install_tracking_front(app)  # opens and clicks answered before routing
     return app
 
 

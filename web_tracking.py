@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import HttpMethod, Request, post, route
+from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.response import Response
 from litestar.response.base import ASGIResponse
@@ -39,12 +40,13 @@ LINK_URLS = tracking.LinkUrls()
 # Verifying a token is pure: the same tokens come back (every open of an email, every
 # proxy refetch), so their HMAC checks are cached. Only genuine results are worth it,
 # but caching a forgery's None costs no more than the check it saves.
-_parse_open = lru_cache(maxsize=20_000)(links.parse_open)
-_parse_click = lru_cache(maxsize=20_000)(links.parse_click)
+parse_open = lru_cache(maxsize=20_000)(links.parse_open)
+parse_click = lru_cache(maxsize=20_000)(links.parse_click)
 # Printable ASCII a Location header may carry as is; anything else is percent-encoded.
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"<>\\^`{|}')
 
 
+@lru_cache(maxsize=20_000)
 def _location(url: str) -> str | None:
     """The stored URL as a header value; None unless it is plainly http(s)."""
     if not url.lower().startswith(("http://", "https://")):
@@ -53,24 +55,31 @@ def _location(url: str) -> str | None:
     return location if location.isascii() and location.isprintable() else None
 
 
-def _hits(request: Request) -> tracking.HitBuffer:
-    state = request.app.state
-    if "tracking_hits" not in state:
-        state.tracking_hits = tracking.HitBuffer(state.redis)
-    return state.tracking_hits
+def cached_location(link_id: int) -> str | None:
+    """The Location of a link whose URL is in the in-process cache (no database read)."""
+    stored = LINK_URLS.cached(link_id)
+    return _location(stored) if stored else None
+
+
+async def buffer_hit(state: State, kind: str, send_id: int, link_id: int | None, *,
+                     method: str, agent: str, address: str) -> None:
+    """Classify the hit and push it onto the Redis buffer; returns once it is there."""
+    hits = state.get("tracking_hits")
+    if hits is None:
+        hits = state.tracking_hits = tracking.HitBuffer(state.redis)
+    flag = classify(kind, method=method, user_agent=agent, address=address)
+    await hits.push(kind, send_id, link_id, flag=flag, at=state.clock.now())
 
 
 async def _buffer(request: Request, kind: str, send_id: int, link_id: int | None) -> None:
-    flag = classify(kind, method=request.method, user_agent=user_agent(request),
-                    address=client_ip(request))
-    await _hits(request).push(kind, send_id, link_id, flag=flag,
-                              at=request.app.state.clock.now())
+    await buffer_hit(request.app.state, kind, send_id, link_id, method=request.method,
+                     agent=user_agent(request), address=client_ip(request))
 
 
 @route("/o/{token:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="tracking.open",
        opt=_OPTS, include_in_schema=False, cache=False)
 async def open_pixel(request: Request, token: str) -> ASGIResponse:
-    send_id = _parse_open(token)
+    send_id = parse_open(token)
     if send_id is None:
         raise NotFoundException()
     await _buffer(request, "open", send_id, None)
@@ -82,7 +91,7 @@ async def open_pixel(request: Request, token: str) -> ASGIResponse:
 @route("/c/{token:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="tracking.click",
        opt=_OPTS, include_in_schema=False, cache=False)
 async def click(request: Request, token: str) -> ASGIResponse:
-    parsed = _parse_click(token)
+    parsed = parse_click(token)
     if parsed is None:
         raise NotFoundException()
     send_id, link_id = parsed

@@ -133,6 +133,11 @@ class LinkUrls:
         self._size = size
         self._urls: OrderedDict[int, str] = OrderedDict()
 
+    def cached(self, link_id: int) -> str | None:
+        """The URL if this process has it already, without touching the LRU order (a
+        hot link stays cached anyway: every miss reads and re-inserts it)."""
+        return self._urls.get(link_id)
+
     async def url(self, link_id: int) -> str | None:
         found = self._urls.get(link_id)
         if found is not None:
