@@ -1,5 +1,5 @@
-"""One marketing send, start to finish: claim the row, check eligibility under the
-person's lock, compose, send over the pool, record the outcome.
+"""Marketing sends, start to finish, a small group at a time: claim the rows, check
+eligibility under the people's locks, compose, send over the pool, record the outcomes.
 
 Exactly-once-ish (QUALITY.md 1.1): the claim (`queued → sending`) commits before any
 SMTP, and `sent` is written after the server accepted the message. A worker killed in
@@ -7,6 +7,12 @@ between leaves the row `sending`, which the tick turns `in_doubt` for a person t
 it is never sent again automatically. A graceful stop (SIGTERM: arq cancels the task)
 never makes a send in doubt: once claimed, the rest runs shielded from cancellation, and
 a send that has not reached SMTP yet is put back to `queued` instead.
+
+Why groups: a send is cheap next to its database round trips (claim, begin, lock, read,
+mark, commit), and the worker is CPU-bound (B5). A group of `group_size` sends shares
+them: one claim, one transaction that locks its people, reads their facts, sends each
+message and records every outcome in one statement. The sends claimed at once in a
+worker (the in-doubt bound after a kill) stay `lanes`: groups in flight times group size.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import asyncio
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from domain.campaigns import eligibility
@@ -39,7 +45,7 @@ class PermanentSendError(Exception):
 
 class Outlet(Protocol):
     """The worker's side: a pooled SMTP client that wraps a Composed message in the brand
-    layout and sends it, with `slots` bounding the sends in flight in this process."""
+    layout and sends it, with `slots` bounding the groups in flight in this process."""
 
     slots: asyncio.Semaphore
 
@@ -59,29 +65,63 @@ class Sender:
     global_rate: float = 50.0
     retry_delay: timedelta = timedelta(seconds=60)
     cap_days: int = 7
-    lanes: int = 4
+    lanes: int = 4  # sends claimed at once by one batch run
+    group_size: int = 3  # sends sharing one claim and one transaction
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-CLAIM_CAMPAIGN = (
+# $1 the ids, in order; SKIP LOCKED: rows another worker is claiming right now are its
+# (a claim that then fails leaves them queued for a later run), and two claims never wait
+# on each other.
+_CLAIM_HEAD = (
+    "WITH picked AS (SELECT id FROM marketing_sends WHERE id = ANY($1::bigint[]) "
+    "AND state = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED) "
     "UPDATE marketing_sends s SET state = 'sending', claimed_by = $2, claimed_at = $3, "
-    "message_id = $4, reply_token = $5 FROM campaigns c, people p "
-    "LEFT JOIN profiles pr ON pr.person = p.id "
-    "WHERE s.id = $1 AND s.state = 'queued' AND c.id = s.campaign AND c.state = 'sending' "
-    "AND c.approved_revision = c.revision AND p.id = s.person "
+    "message_id = u.message_id, reply_token = u.reply_token "
+    "FROM picked, unnest($1::bigint[], $4::text[], $5::text[]) "
+    "AS u(id, message_id, reply_token), ")
+_CLAIM_RETURNING = (
     "RETURNING s.id, s.person, s.error, s.message_id, s.reply_token, p.email, p.full_name, "
     "pr.skills")
+CLAIM_CAMPAIGN = (
+    _CLAIM_HEAD + "campaigns c, people p LEFT JOIN profiles pr ON pr.person = p.id "
+    "WHERE s.id = picked.id AND u.id = s.id AND c.id = s.campaign AND c.state = 'sending' "
+    "AND c.approved_revision = c.revision AND p.id = s.person " + _CLAIM_RETURNING)
 CLAIM_SEQUENCE = (
-    "UPDATE marketing_sends s SET state = 'sending', claimed_by = $2, claimed_at = $3, "
-    "message_id = $4, reply_token = $5 FROM sequence_enrollments e, people p "
-    "LEFT JOIN profiles pr ON pr.person = p.id "
-    "WHERE s.id = $1 AND s.state = 'queued' AND e.id = s.enrollment "
+    _CLAIM_HEAD + "sequence_enrollments e, people p LEFT JOIN profiles pr ON pr.person = p.id "
+    "WHERE s.id = picked.id AND u.id = s.id AND e.id = s.enrollment "
     # 'completed' too: an email step followed at once by `end` completes the enrolment in
     # the same scheduler tick that queued the email, which must still go out.
     "AND e.state IN ('active', 'completed') "
-    "AND p.id = s.person "
-    "RETURNING s.id, s.person, s.error, s.message_id, s.reply_token, p.email, p.full_name, "
-    "pr.skills")
+    "AND p.id = s.person " + _CLAIM_RETURNING)
+
+# Every outcome of a group in one statement; NULL keeps a column as it is. Rows marked
+# `sent` get their engagement event in the same statement.
+_RECORD = """
+WITH o AS (
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+    AS o(id, state, reason, error, not_before)),
+u AS (
+  UPDATE marketing_sends s SET state = o.state, reason = coalesce(o.reason, s.reason),
+    error = coalesce(o.error, s.error), not_before = coalesce(o.not_before, s.not_before),
+    sent_at = CASE WHEN o.state = 'sent' THEN $6 ELSE s.sent_at END,
+    claimed_by = CASE WHEN o.state = 'queued' THEN '' ELSE s.claimed_by END,
+    claimed_at = CASE WHEN o.state = 'queued' THEN NULL ELSE s.claimed_at END
+  FROM o WHERE s.id = o.id AND s.state = 'sending'
+  RETURNING s.id, s.person, s.campaign, s.enrollment, s.step_key, s.state)
+INSERT INTO engagement_events (person, type, occurred_at, source, payload)
+SELECT person, 'email_sent', $6, $7, jsonb_build_object('send_id', id, 'campaign', campaign,
+  'enrollment', enrollment, 'step_key', step_key) FROM u WHERE u.state = 'sent'
+"""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: str  # what process() reports: sent, skipped, failed, retry, released
+    state: str  # the row's new state
+    reason: str | None = None
+    error: str | None = None
+    not_before: datetime | None = None
 
 
 def _rates(content: Content, sender: Sender) -> dict[str, float]:
@@ -91,68 +131,88 @@ def _rates(content: Content, sender: Sender) -> dict[str, float]:
     return rates
 
 
-async def process(send_id: int, content: Content, sender: Sender, *, claim_sql: str) -> str:
-    """Send one row if it can be claimed; returns what happened."""
+async def process(send_ids: list[int], content: Content, sender: Sender, *,
+                  claim_sql: str) -> list[str]:
+    """Send one group of rows (those that can be claimed); what happened to each."""
     async with sender.outlet.slots:
         if sender.stop.is_set():
-            return "stopped"
-        if sender.buckets is not None and not await sender.buckets.acquire(
-                _rates(content, sender), sender.stop):
-            return "stopped"
-        task = asyncio.ensure_future(_claim_and_deliver(send_id, content, sender, claim_sql))
+            return ["stopped"] * len(send_ids)
+        if sender.buckets is not None:
+            taken = 0
+            while taken < len(send_ids) and await sender.buckets.acquire(
+                    _rates(content, sender), sender.stop):
+                taken += 1
+            if taken < len(send_ids):  # stopping: only what has tokens may go
+                send_ids, rest = send_ids[:taken], ["stopped"] * (len(send_ids) - taken)
+            else:
+                rest = []
+            if not send_ids:
+                return rest
+        else:
+            rest = []
+        task = asyncio.ensure_future(_claim_and_deliver(send_ids, content, sender, claim_sql))
         sender.outlet.track(task)
-        # Cancellation (SIGTERM, timeout) stops the caller here, not the send: the
-        # claimed row is finished or put back by the shielded task.
-        return await asyncio.shield(task)
+        # Cancellation (SIGTERM, timeout) stops the caller here, not the sends: the
+        # claimed rows are finished or put back by the shielded task.
+        return [*await asyncio.shield(task), *rest]
 
 
-async def _claim_and_deliver(send_id: int, content: Content, sender: Sender,
-                             claim_sql: str) -> str:
-    message_id, reply_token = new_identity()
-    rows = await fetch(claim_sql, send_id, sender.worker_id, sender.clock.now(),
-                       message_id, reply_token)
-    if not rows:
-        return "not_claimed"
-    return await _deliver(rows[0], content, sender)
+async def _claim_and_deliver(send_ids: list[int], content: Content, sender: Sender,
+                             claim_sql: str) -> list[str]:
+    identities = [new_identity() for _ in send_ids]
+    claimed = await fetch(claim_sql, send_ids, sender.worker_id, sender.clock.now(),
+                          [i[0] for i in identities], [i[1] for i in identities])
+    if not claimed:
+        return ["not_claimed"] * len(send_ids)
+    results = await _deliver(claimed, content, sender)
+    return [results.get(send_id, "not_claimed") for send_id in send_ids]
 
 
-async def _deliver(recipient: dict, content: Content, sender: Sender) -> str:
-    send_id = recipient["id"]
+async def _deliver(claimed: list[dict], content: Content, sender: Sender) -> dict[int, str]:
     audience = eligibility.Audience(content.purpose, content.scope, content.exclude_applicants)
+    recipients = [eligibility.Recipient(row["id"], row["person"], row["email"])
+                  for row in claimed]
     async with transaction():
-        why = await eligibility.check(recipient["person"], recipient["email"], send_id,
-                                      audience, now=sender.clock.now(),
+        why = await eligibility.check(recipients, audience, now=sender.clock.now(),
                                       window_days=sender.cap_days)
-        if why:
-            await _finish(send_id, "skipped", reason=why)
-            return "skipped"
-        try:
-            message = compose(content, recipient)
-        except TemplateProblem as exc:
-            await _finish(send_id, "failed", error=str(exc))
-            return "failed"
-        if sender.stop.is_set():  # stopping, and SMTP has not started: give it back
-            await _release(send_id)
-            return "released"
-        try:
-            await sender.outlet.send(message)
-        except TemporarySendError as exc:
-            return await _retry_or_fail(recipient, str(exc), sender)
-        except PermanentSendError as exc:
-            await _finish(send_id, "failed", error=str(exc))
-            return "failed"
-        await _mark_sent(recipient, content, sender)
-    return "sent"
+        # All of them run to the end before anything else is decided: a message that
+        # reached SMTP must not be left unrecorded because another one raised.
+        finished = await asyncio.gather(*(
+            _one(row, why[row["id"]], content, sender) for row in claimed),
+            return_exceptions=True)
+        done: dict[int, Outcome] = {}
+        for row, outcome in zip(claimed, finished, strict=True):
+            if isinstance(outcome, BaseException):  # not a mail error: a bug or the database
+                raise outcome  # rolls back: the claimed rows stay `sending`, then in doubt
+            done[row["id"]] = outcome
+        await _record(done, content, sender)
+    return {send_id: outcome.result for send_id, outcome in done.items()}
 
 
-async def _finish(send_id: int, state: str, *, reason: str = "", error: str = "") -> None:
-    await execute("UPDATE marketing_sends SET state = $2, reason = $3, error = $4 "
-                  "WHERE id = $1 AND state = 'sending'", send_id, state, reason, error[:2000])
+async def _one(recipient: dict, why: str, content: Content, sender: Sender) -> Outcome:
+    """One message of the group: skip, compose, send; the outcome to record."""
+    if why:
+        return Outcome("skipped", "skipped", reason=why, error="")
+    try:
+        message = compose(content, recipient)
+    except TemplateProblem as exc:
+        return Outcome("failed", "failed", reason="", error=str(exc)[:2000])
+    if sender.stop.is_set():  # stopping, and SMTP has not started: give it back
+        return Outcome("released", "queued")
+    try:
+        await sender.outlet.send(message)
+    except TemporarySendError as exc:
+        return _retry_or_fail(recipient, str(exc), sender)
+    except PermanentSendError as exc:
+        return Outcome("failed", "failed", reason="", error=str(exc)[:2000])
+    return Outcome("sent", "sent", error="")
 
 
-async def _release(send_id: int) -> None:
-    await execute("UPDATE marketing_sends SET state = 'queued', claimed_by = '', "
-                  "claimed_at = NULL WHERE id = $1 AND state = 'sending'", send_id)
+async def _record(done: dict[int, Outcome], content: Content, sender: Sender) -> None:
+    ids = list(done)
+    await execute(_RECORD, ids, [done[i].state for i in ids], [done[i].reason for i in ids],
+                  [done[i].error for i in ids], [done[i].not_before for i in ids],
+                  sender.clock.now(), content.key.split(":", 1)[0])
 
 
 def attempts_of(error: str) -> int:
@@ -161,43 +221,46 @@ def attempts_of(error: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-async def _retry_or_fail(recipient: dict, error: str, sender: Sender) -> str:
+def _retry_or_fail(recipient: dict, error: str, sender: Sender) -> Outcome:
     attempts = attempts_of(recipient["error"]) + 1
     if attempts >= MAX_ATTEMPTS:
-        await _finish(recipient["id"], "failed", error=f"[{attempts}] {error}")
-        return "failed"
+        return Outcome("failed", "failed", reason="", error=f"[{attempts}] {error}"[:2000])
     later = sender.clock.now() + sender.retry_delay * (2 ** (attempts - 1))
-    await execute("UPDATE marketing_sends SET state = 'queued', claimed_by = '', "
-                  "claimed_at = NULL, not_before = $2, error = $3 "
-                  "WHERE id = $1 AND state = 'sending'",
-                  recipient["id"], later, f"[{attempts}] {error}"[:2000])
-    return "retry"
-
-
-async def _mark_sent(recipient: dict, content: Content, sender: Sender) -> None:
-    source = content.key.split(":", 1)[0]
-    await execute(
-        "WITH s AS (UPDATE marketing_sends SET state = 'sent', sent_at = $2, error = '' "
-        "WHERE id = $1 AND state = 'sending' RETURNING id, person, campaign, enrollment, "
-        "step_key) INSERT INTO engagement_events (person, type, occurred_at, source, payload) "
-        "SELECT person, 'email_sent', $2, $3, jsonb_build_object('send_id', id, "
-        "'campaign', campaign, 'enrollment', enrollment, 'step_key', step_key) FROM s",
-        recipient["id"], sender.clock.now(), source)
+    return Outcome("retry", "queued", error=f"[{attempts}] {error}"[:2000], not_before=later)
 
 
 async def process_all(ids: Iterable[int], content_of: Any, sender: Sender, *,
                       claim_sql: str, lanes: int) -> list[str]:
-    """Send these rows with `lanes` concurrent sends; `content_of(id)` gives the content."""
+    """Send these rows, at most `lanes` claimed at once, in groups of consecutive rows
+    with the same content; `content_of(id)` gives the content (None: no content)."""
     pending = iter(ids)
     results: list[str] = []
+    size = max(1, sender.group_size)
 
-    async def lane() -> None:
+    async def next_group() -> tuple[list[int], Content | None]:
+        group: list[int] = []
+        content = None
         for send_id in pending:
-            content = await content_of(send_id)
-            if content is None:
+            found = await content_of(send_id)
+            if found is None:
                 results.append("no_content")
                 continue
-            results.append(await process(send_id, content, sender, claim_sql=claim_sql))
+            if content is not None and found.key != content.key:
+                # Another content: this row starts the next group (sequence batches).
+                results.extend(await process([send_id], found, sender, claim_sql=claim_sql))
+                continue
+            content = found
+            group.append(send_id)
+            if len(group) == size:
+                break
+        return group, content
 
-    await asyncio.gather(*(lane() for _ in range(max(1, lanes))))
+    async def lane() -> None:
+        while True:
+            group, content = await next_group()
+            if not group or content is None:
+                return
+            results.extend(await process(group, content, sender, claim_sql=claim_sql))
+
+    await asyncio.gather(*(lane() for _ in range(max(1, lanes // size))))
     return results

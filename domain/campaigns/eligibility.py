@@ -17,17 +17,19 @@ from domain.consent.rules import ExpiryPolicy, is_contactable
 from domain.db import fetch
 from domain.privacy.suppression import email_hash
 
+# One row per send of a group: u(send_id, person, email_hash).
 _FACTS = """
-SELECT p.email, cp.channels, cp.paused_until, pol.expiry_months, pol.reminder_days,
-  dc.action AS consent_action, dc.occurred_at AS consent_at,
-  EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $5) AS suppressed,
-  (SELECT count(*) FROM marketing_sends m WHERE m.person = p.id AND m.id <> $6
-     AND m.state IN ('sending', 'sent', 'in_doubt') AND m.claimed_at > $4 - $7::interval
+SELECT u.send_id, p.email, cp.channels, cp.paused_until, pol.expiry_months,
+  pol.reminder_days, dc.action AS consent_action, dc.occurred_at AS consent_at,
+  EXISTS (SELECT 1 FROM suppressions WHERE email_hash = u.email_hash) AS suppressed,
+  (SELECT count(*) FROM marketing_sends m WHERE m.person = p.id AND m.id <> u.send_id
+     AND m.state IN ('sending', 'sent', 'in_doubt') AND m.claimed_at > $4 - $5::interval
   ) AS recent,
   ms.cap_messages, ms.paused_at AS marketing_paused,
-  ($8::boolean AND EXISTS (SELECT 1 FROM applications a
+  ($6::boolean AND EXISTS (SELECT 1 FROM applications a
      WHERE a.person = p.id AND a.status = 'active')) AS applicant
-FROM people p
+FROM unnest($1::bigint[], $7::bigint[], $8::text[]) AS u(send_id, person, email_hash)
+JOIN people p ON p.id = u.person
 LEFT JOIN contact_preferences cp ON cp.person = p.id
 LEFT JOIN consent_policies pol ON pol.purpose = $2
 LEFT JOIN marketing_settings ms ON ms.id = 1
@@ -35,7 +37,6 @@ LEFT JOIN LATERAL (SELECT c.action, c.occurred_at FROM consent_records c
     WHERE c.person = p.id AND c.purpose = $2 AND c.scope = $3
       AND c.action IN ('given', 'withdrawn', 'expired') AND c.occurred_at <= $4
     ORDER BY c.occurred_at DESC, c.id DESC LIMIT 1) dc ON true
-WHERE p.id = $1
 """
 
 
@@ -51,16 +52,32 @@ async def cap_days() -> int:
     return int(rows[0]["cap_days"]) if rows else 7
 
 
-async def check(person_id: int, email: str, send_id: int, audience: Audience, *,
-                now: datetime, window_days: int) -> str:
-    """'' when eligible, else the reason to skip. Call inside the send's transaction."""
-    locked = await fetch("SELECT id FROM people WHERE id = $1 FOR NO KEY UPDATE", person_id)
-    if not locked:
-        return "erased"
-    rows = await fetch(_FACTS, person_id, audience.purpose, audience.scope, now,
-                       email_hash(email), send_id, timedelta(days=window_days),
-                       audience.exclude_applicants)
-    return reason(rows[0], now) if rows else "erased"
+@dataclass(frozen=True)
+class Recipient:
+    send_id: int
+    person: int
+    email: str
+
+
+async def check(recipients: list[Recipient], audience: Audience, *, now: datetime,
+                window_days: int) -> dict[int, str]:
+    """send id → '' when eligible, else the reason to skip. Call inside the sends'
+    transaction: the people's rows stay locked until it ends. Locked in id order, so two
+    groups never wait on each other in a cycle. A person twice in one group (two
+    sequences' emails) sees each send in the other's frequency count: the cap errs on
+    the side of not sending."""
+    people = sorted({r.person for r in recipients})
+    locked = {row["id"] for row in await fetch(
+        "SELECT id FROM people WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE",
+        people)}
+    present = [r for r in recipients if r.person in locked]
+    rows = await fetch(_FACTS, [r.send_id for r in present], audience.purpose,
+                       audience.scope, now, timedelta(days=window_days),
+                       audience.exclude_applicants, [r.person for r in present],
+                       [email_hash(r.email) for r in present]) if present else []
+    facts = {row["send_id"]: row for row in rows}
+    return {r.send_id: reason(facts[r.send_id], now) if r.send_id in facts else "erased"
+            for r in recipients}
 
 
 def reason(facts: dict, now: datetime) -> str:

@@ -27,6 +27,7 @@ async def _sender(ctx: dict) -> Sender:
                   buckets=TokenBuckets(ctx["redis"]),
                   global_rate=get_settings().mail_rate_per_second,
                   cap_days=await cap_days(), lanes=outlet.lanes,
+                  group_size=outlet.group_size,
                   # CAMPAIGN_RETRY_SECONDS: a 4xx reply's first retry delay (doubling).
                   retry_delay=timedelta(seconds=RETRY_SECONDS))
 
