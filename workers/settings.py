@@ -98,3 +98,9 @@ class WorkerSettings:
     keep_result = 3600
     redis_settings = redis_settings(get_settings().redis_url or "redis://127.0.0.1:6379/0")
     max_jobs = get_settings().worker_concurrency
+    # arq reads this many due jobs per poll, oldest first, and skips those with an
+    # "in progress" key. A SIGKILLed worker's keys live for the longest task timeout
+    # (+10 s: an hour here), so with the default (max(5 * max_jobs, 100)) a few kills in
+    # a row could park enough dead jobs at the head of the queue to hide every live one
+    # for that hour (seen in the campaign chaos soak run).
+    queue_read_limit = 1000

@@ -137,19 +137,14 @@ async def process(send_ids: list[int], content: Content, sender: Sender, *,
     async with sender.outlet.slots:
         if sender.stop.is_set():
             return ["stopped"] * len(send_ids)
+        rest: list[str] = []
         if sender.buckets is not None:
-            taken = 0
-            while taken < len(send_ids) and await sender.buckets.acquire(
-                    _rates(content, sender), sender.stop):
-                taken += 1
+            taken = await sender.buckets.acquire(_rates(content, sender), sender.stop,
+                                                 count=len(send_ids))
             if taken < len(send_ids):  # stopping: only what has tokens may go
                 send_ids, rest = send_ids[:taken], ["stopped"] * (len(send_ids) - taken)
-            else:
-                rest = []
             if not send_ids:
                 return rest
-        else:
-            rest = []
         task = asyncio.ensure_future(_claim_and_deliver(send_ids, content, sender, claim_sql))
         sender.outlet.track(task)
         # Cancellation (SIGTERM, timeout) stops the caller here, not the sends: the
