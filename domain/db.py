@@ -6,6 +6,8 @@ after-commit callbacks belong to the outermost transaction and run once it commi
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -14,6 +16,7 @@ from typing import Any
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
+log = logging.getLogger("talentloop.db")
 Callback = Callable[[], Awaitable[Any]]
 _pending: ContextVar[list[Callback] | None] = ContextVar("after_commit", default=None)
 
@@ -122,7 +125,20 @@ async def _keep_session_state(connection: Any) -> None:
     """
 
 
-async def close_pool() -> None:
+async def close_pool(*, give_up_after: float | None = None) -> None:
+    """Close the pool once its connections are back; with `give_up_after`, terminate the
+    ones still out after that many seconds (asyncpg would otherwise wait for ever, and a
+    worker told to stop would never exit)."""
     eng = engine()
-    if eng.pool is not None:
+    if eng.pool is None:
+        return
+    if give_up_after is None:
         await eng.close_connection_pool()
+        return
+    try:
+        await asyncio.wait_for(asyncio.shield(eng.pool.close()), give_up_after)
+    except TimeoutError:
+        log.error("database connections still in use %.0f s after shutdown began: "
+                  "closing them", give_up_after)
+        eng.pool.terminate()
+    eng.pool = None

@@ -83,7 +83,7 @@ async def shutdown(ctx: dict) -> None:
         await ctx["campaign_outlet"].drain()
         await ctx["campaign_outlet"].pool.close()
     if ctx.get("owns_pool"):
-        await close_pool()
+        await close_pool(give_up_after=20)
 
 
 class WorkerSettings:

@@ -27,3 +27,24 @@ def test_any_text_reads_back_unchanged(body):
     part = message_from_bytes(text_part(body, "plain").as_bytes())
     assert part.get_content_charset() == "utf-8"
     assert part.get_payload(decode=True).decode("utf-8") == body
+
+
+def test_a_built_message_parses_back_into_its_two_parts():
+    from domain.campaigns.compose import Composed
+    from workers.campaign_mail import build_message
+    from workers.emails import EmailRenderer
+
+    composed = Composed(to="ann@example.com", subject="Hello Ann", html="<p>Hi --Ann</p>",
+                        text="Hi\n--\nAnn\n", message_id="<m1@example.com>",
+                        reply_to="replies+t@example.com",
+                        unsubscribe_url="https://example.com/u/t",
+                        preferences_url="https://example.com/p/t", values={})
+    renderer = EmailRenderer(sender="Acme <jobs@example.com>", company_name="Acme",
+                             postal_address="1 Main St")
+    first, second = (message_from_bytes(build_message(renderer, composed).as_bytes())
+                     for _ in range(2))
+
+    assert first.get_boundary() != second.get_boundary()  # one per message
+    plain, html = first.get_payload()
+    assert "Hi\n--\nAnn" in plain.get_payload(decode=True).decode()
+    assert "Hi --Ann" in html.get_payload(decode=True).decode()

@@ -35,12 +35,12 @@ from tests.campaign_support import (
     people_with_consent,
     send_states,
 )
-from workers.campaign_mail import LANES_PER_CONNECTION
+from workers.campaign_mail import sends_in_flight
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOCK = SystemClock()
 # Sends one worker may have claimed at once: a kill leaves at most this many in doubt.
-LANES = get_settings().smtp_pool_size * LANES_PER_CONNECTION
+LANES = sends_in_flight(get_settings().smtp_pool_size)
 SIZES = [pytest.param(500, 5, id="ci"),
          pytest.param(2000, 20, id="soak", marks=pytest.mark.soak)]
 
