@@ -31,7 +31,7 @@ from domain.errors import Invalid
 from web_common import client_ip, user_agent
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-_NO_STORE = {"cache-control": "no-store, no-cache, must-revalidate, private",
+NO_STORE = {"cache-control": "no-store, no-cache, must-revalidate, private",
              "pragma": "no-cache"}
 # No CSRF cookie on a pixel; no access-log line per hit either: hits are high-volume
 # (privacy proxies fetch every pixel) and each one is stored in tracking_events anyway.
@@ -85,7 +85,7 @@ async def open_pixel(request: Request, token: str) -> ASGIResponse:
     await _buffer(request, "open", send_id, None)
     # The ASGI response itself: skips building a Response to convert (this is the
     # hottest route of the app).
-    return ASGIResponse(body=PIXEL, media_type="image/gif", headers=_NO_STORE)
+    return ASGIResponse(body=PIXEL, media_type="image/gif", headers=NO_STORE)
 
 
 @route("/c/{token:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], name="tracking.click",
@@ -100,7 +100,7 @@ async def click(request: Request, token: str) -> ASGIResponse:
     if location is None:
         raise NotFoundException()
     await _buffer(request, "click", send_id, link_id)
-    return ASGIResponse(body=b"", status_code=302, headers={"location": location, **_NO_STORE})
+    return ASGIResponse(body=b"", status_code=302, headers={"location": location, **NO_STORE})
 
 
 # -- signed webhooks (README "Bounce, complaint and inbound-mail webhooks") ---------------

@@ -19,14 +19,23 @@ runs (they are route middleware), so no cookie is planted in a mail client.
 
 from __future__ import annotations
 
+from typing import cast
+
 from litestar import Litestar
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    HTTPScope,
+    Receive,
+    Scope,
+    Send,
+)
 
 from web_access_log import QUIET
-from web_tracking import PIXEL, buffer_hit, cached_location, parse_click, parse_open
+from web_tracking import NO_STORE, PIXEL, buffer_hit, cached_location, parse_click, parse_open
 
-_NO_STORE = [(b"cache-control", b"no-store, no-cache, must-revalidate, private"),
-             (b"pragma", b"no-cache")]
+_NO_STORE = [(name.encode(), value.encode()) for name, value in NO_STORE.items()]
 _PIXEL_HEADERS = [(b"content-type", b"image/gif"),
                   (b"content-length", str(len(PIXEL)).encode()), *_NO_STORE]
 _REDIRECT_HEADERS = [(b"content-length", b"0"), *_NO_STORE]
@@ -45,14 +54,14 @@ class TrackingFront:
         self.inner = inner
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+        if scope["type"] == "http" and cast(HTTPScope, scope)["method"] in ("GET", "HEAD"):
             path = scope["path"]
-            if (len(path) > 3 and path[2] == "/" and path[1] in "oc"
-                    and "/" not in path[3:] and await self._answer(scope, send, path)):
+            if (len(path) > 3 and path[2] == "/" and path[1] in "oc" and "/" not in path[3:]
+                    and await self._answer(cast(HTTPScope, scope), send, path)):
                 return
         await self.inner(scope, receive, send)
 
-    async def _answer(self, scope: Scope, send: Send, path: str) -> bool:
+    async def _answer(self, scope: HTTPScope, send: Send, path: str) -> bool:
         """True when the hit was buffered and answered; False leaves it to the routes."""
         token = path[3:]
         if path[1] == "o":
@@ -75,15 +84,18 @@ class TrackingFront:
         except Exception:  # the route retries and answers the error page
             return False
         scope[QUIET] = True  # type: ignore[literal-required]  # no access log line
-        body = b"" if scope["method"] == "HEAD" else PIXEL
         if location is None:
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": list(_PIXEL_HEADERS)})
-            await send({"type": "http.response.body", "body": body})
+            start = HTTPResponseStartEvent(type="http.response.start", status=200,
+                                           headers=list(_PIXEL_HEADERS))
+            body = b"" if scope["method"] == "HEAD" else PIXEL
         else:
-            await send({"type": "http.response.start", "status": 302,
-                        "headers": [(b"location", location.encode()), *_REDIRECT_HEADERS]})
-            await send({"type": "http.response.body", "body": b""})
+            start = HTTPResponseStartEvent(
+                type="http.response.start", status=302,
+                headers=[(b"location", location.encode()), *_REDIRECT_HEADERS])
+            body = b""
+        await send(start)
+        await send(HTTPResponseBodyEvent(type="http.response.body", body=body,
+                                         more_body=False))
         return True
 
 

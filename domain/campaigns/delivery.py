@@ -228,33 +228,21 @@ async def process_all(ids: Iterable[int], content_of: Any, sender: Sender, *,
                       claim_sql: str, lanes: int) -> list[str]:
     """Send these rows, at most `lanes` claimed at once, in groups of consecutive rows
     with the same content; `content_of(id)` gives the content (None: no content)."""
-    pending = iter(ids)
-    results: list[str] = []
     size = max(1, sender.group_size)
-
-    async def next_group() -> tuple[list[int], Content | None]:
-        group: list[int] = []
-        content = None
-        for send_id in pending:
-            found = await content_of(send_id)
-            if found is None:
-                results.append("no_content")
-                continue
-            if content is not None and found.key != content.key:
-                # Another content: this row starts the next group (sequence batches).
-                results.extend(await process([send_id], found, sender, claim_sql=claim_sql))
-                continue
-            content = found
-            group.append(send_id)
-            if len(group) == size:
-                break
-        return group, content
+    results: list[str] = []
+    groups: list[tuple[list[int], Content]] = []
+    for send_id in ids:
+        content = await content_of(send_id)
+        if content is None:
+            results.append("no_content")
+        elif groups and groups[-1][1].key == content.key and len(groups[-1][0]) < size:
+            groups[-1][0].append(send_id)
+        else:  # a new group: full, or another content (a sequence batch mixes steps)
+            groups.append(([send_id], content))
+    pending = iter(groups)
 
     async def lane() -> None:
-        while True:
-            group, content = await next_group()
-            if not group or content is None:
-                return
+        for group, content in pending:
             results.extend(await process(group, content, sender, claim_sql=claim_sql))
 
     await asyncio.gather(*(lane() for _ in range(max(1, lanes // size))))
