@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from typing import Any
 from bench.harness import (
     Check,
     Context,
+    claim_redis_database,
     interleave,
     kept_pairs,
     log,
@@ -334,35 +334,11 @@ def _servers(stack: ExitStack, ctx: Context) -> dict[str, UvicornServer]:
     return servers
 
 
-CLAIM_KEY = "talentloop:test-run"  # the claim test runs put in their Redis database
-
-
-def claim_redis_database(redis_url: str) -> tuple[str, Any]:
-    """A Redis database of our own (1-15, claimed like test runs claim theirs): every
-    worker on a shared database runs the tracking writer and would take our hits into
-    its own PostgreSQL. Returns the URL and a release callback."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import redis
-
-    for index in range(1, 16):
-        url = urlunsplit(urlsplit(redis_url)._replace(path=f"/{index}"))
-        client = redis.Redis.from_url(url)
-        try:
-            if client.set(CLAIM_KEY, f"bench-b2-{os.getpid()}", nx=True, ex=3600):
-                client.flushdb()
-                client.set(CLAIM_KEY, f"bench-b2-{os.getpid()}", ex=3600)
-                return url, lambda u=url: redis.Redis.from_url(u).flushdb()
-        finally:
-            client.close()
-    raise RuntimeError("every Redis database 1-15 is claimed")
-
-
 def run(ctx: Context) -> tuple[list[Check], dict[str, Any]]:
     send, link = asyncio.run(seed(ctx.env["DATABASE_URL"]))
     signed = paths(ctx.env["SECRET_KEY"], send, link)
     with ExitStack() as stack:
-        redis_url, release = claim_redis_database(ctx.env["REDIS_URL"])
+        redis_url, release = claim_redis_database(ctx.env["REDIS_URL"], "b2")
         stack.callback(release)
         ctx = replace(ctx, env={**ctx.env, "REDIS_URL": redis_url})
         writer = Writer(ctx.env, ctx.workdir / "writer.log")

@@ -29,7 +29,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Check, Context, kept_pairs, log, noise_sample, ratio_stats
+from bench.harness import (
+    Check,
+    Context,
+    claim_redis_database,
+    kept_pairs,
+    log,
+    noise_sample,
+    ratio_stats,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD_TIMEOUT = 3600.0
@@ -335,8 +343,9 @@ def run(ctx: Context) -> tuple[list[Check], dict[str, Any]]:
     log(f"B5: campaign send of {workload.recipients:,} recipients vs smtp/render/keyset "
         f"ceilings, {workload.pairs} pairs")
     port = _free_port()
+    redis_url, release = claim_redis_database(ctx.env["REDIS_URL"], "b5")
     sink = sink_process(port)
-    env = {**ctx.env, "SMTP_URL": f"smtp://127.0.0.1:{port}"}
+    env = {**ctx.env, "SMTP_URL": f"smtp://127.0.0.1:{port}", "REDIS_URL": redis_url}
     try:
         command = [*ctx.pinning.prefix(ctx.pinning.server_cpu), sys.executable, "-m",
                    "bench.b5_send", json.dumps(asdict(workload))]
@@ -345,6 +354,7 @@ def run(ctx: Context) -> tuple[list[Check], dict[str, Any]]:
     finally:
         sink.terminate()
         sink.wait(30)
+        release()
     if done.returncode != 0:
         raise RuntimeError(f"B5 child exited with {done.returncode}")
     measured = json.loads(done.stdout)

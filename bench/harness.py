@@ -194,3 +194,29 @@ def write_results(document: dict[str, Any], directory: Path = RESULTS_DIR) -> Pa
     path = directory / f"{document['id']}.json"
     path.write_text(json.dumps(document, indent=2) + "\n")
     return path
+
+
+CLAIM_KEY = "talentloop:test-run"  # the claim test runs put in their Redis database
+
+
+def claim_redis_database(redis_url: str, bench_id: str) -> tuple[str, Any]:
+    """A Redis database of our own on the configured server (1-15, claimed like test
+    runs claim theirs), emptied before and after: any worker on a shared database would
+    take our jobs and tracking hits into its own PostgreSQL, and arq results a previous
+    run left would refuse this run's job ids (each run's database numbers its campaigns
+    from 1 again). Returns the URL and a release callback."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import redis
+
+    for index in range(1, 16):
+        url = urlunsplit(urlsplit(redis_url)._replace(path=f"/{index}"))
+        client = redis.Redis.from_url(url)
+        try:
+            if client.set(CLAIM_KEY, f"bench-{bench_id}-{os.getpid()}", nx=True, ex=3600):
+                client.flushdb()
+                client.set(CLAIM_KEY, f"bench-{bench_id}-{os.getpid()}", ex=3600)
+                return url, lambda u=url: redis.Redis.from_url(u).flushdb()
+        finally:
+            client.close()
+    raise RuntimeError("every Redis database 1-15 is claimed")

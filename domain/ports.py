@@ -12,6 +12,10 @@ class TaskQueue(Protocol):
         Returns False when the id was already queued."""
         ...
 
+    async def waiting(self, job_id_prefix: str) -> set[str]:
+        """Ids starting with the prefix of jobs queued and not started yet."""
+        ...
+
 
 class Mailer(Protocol):
     async def send(self, message: Any) -> str:

@@ -16,6 +16,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from settings import get_settings
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -50,6 +52,10 @@ def add_list_unsubscribe(message: EmailMessage, url: str, mailto: str | None = N
 def email_environment(directory: Path = TEMPLATES) -> Environment:
     return Environment(
         loader=FileSystemLoader(directory),
+        # A production worker only sees new templates after a restart (a deploy), so it
+        # need not stat() each template and its layout for every email it renders (B5:
+        # ~2% of a campaign send's CPU). In development an edited template shows at once.
+        auto_reload=not get_settings().is_production,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,

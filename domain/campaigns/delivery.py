@@ -72,10 +72,15 @@ class Sender:
 
 # $1 the ids, in order; SKIP LOCKED: rows another worker is claiming right now are its
 # (a claim that then fails leaves them queued for a later run), and two claims never wait
-# on each other.
+# on each other. Each id must be one primary-key lookup: given `state = 'queued'`, the
+# planner may walk the whole queued-rows partial index instead (it did in B5, and
+# always right after a campaign's rows are inserted, before there are statistics):
+# hundreds of buffers per claim of three, growing with the campaign. `IS TRUE` keeps
+# the condition but stops it matching the partial indexes' predicate.
 _CLAIM_HEAD = (
-    "WITH picked AS (SELECT id FROM marketing_sends WHERE id = ANY($1::bigint[]) "
-    "AND state = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED) "
+    "WITH picked AS (SELECT m.id FROM unnest($1::bigint[]) AS x(id) "
+    "JOIN marketing_sends m ON m.id = x.id WHERE (m.state = 'queued') IS TRUE "
+    "ORDER BY m.id FOR UPDATE OF m SKIP LOCKED) "
     "UPDATE marketing_sends s SET state = 'sending', claimed_by = $2, claimed_at = $3, "
     "message_id = u.message_id, reply_token = u.reply_token "
     "FROM picked, unnest($1::bigint[], $4::text[], $5::text[]) "

@@ -154,17 +154,23 @@ async def enqueue_due_batches(campaign_id: int, queue: TaskQueue, *, now: dateti
                               generation: int, idle_for: timedelta | None = None) -> int:
     """Batches with queued rows that may go now (a window opened, a retry is due, the
     campaign was resumed, or a run was cut short). With `idle_for`, only batches nobody
-    claimed a row of lately: a run still going needs no second one (a second one would
-    be safe, but would draw rate tokens for rows the first one claims)."""
+    claimed a row of lately and whose job is not still waiting in the queue: a run still
+    going or about to needs no second one (a second one would be safe, but would draw
+    rate tokens and claims for rows the first one takes)."""
+    # A batch whose job is still queued is not idle, only waiting its turn: queuing it
+    # again gave it a second, third … job, all claiming the same rows (B5 saw eleven).
+    waiting = {int(job_id.split(":")[2]) for job_id in
+               await queue.waiting(f"campaign-batch:{campaign_id}:")} if idle_for else set()
     rows = await fetch(
         "SELECT batch FROM marketing_sends WHERE campaign = $1 GROUP BY batch "
         "HAVING bool_or(state = 'queued' AND (not_before IS NULL OR not_before <= $2)) "
         "AND ($3::interval IS NULL OR NOT coalesce(bool_or(claimed_at > $2 - $3::interval), "
         "false))", campaign_id, now, idle_for)
-    for row in rows:
-        await queue.enqueue(CAMPAIGN_BATCH_TASK, campaign_id, row["batch"],
-                            job_id=batch_job_id(campaign_id, row["batch"], generation))
-    return len(rows)
+    due = [row["batch"] for row in rows if row["batch"] not in waiting]
+    for batch in due:
+        await queue.enqueue(CAMPAIGN_BATCH_TASK, campaign_id, batch,
+                            job_id=batch_job_id(campaign_id, batch, generation))
+    return len(due)
 
 
 async def finish_if_done(campaign_id: int, fence: int, *, now: datetime) -> bool:

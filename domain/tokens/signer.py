@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
@@ -92,7 +93,10 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(24)
 
 
+@lru_cache(maxsize=64)
 def _serializer(secret: str, purpose: Purpose) -> URLSafeTimedSerializer:
+    # One per key and purpose: a campaign signs two links per recipient (B5). The
+    # serializer keeps no per-token state, so sharing it is safe.
     return URLSafeTimedSerializer(
         secret,
         salt=f"talentloop.{purpose.value}",

@@ -71,6 +71,24 @@ async def test_a_campaign_sends_once_to_each_recipient_and_finishes(queue, worke
     assert mail.count() == 3
 
 
+async def test_a_batch_waiting_its_turn_is_queued_once(queue, worker_burst, mail):
+    people = await people_with_consent(3)
+    campaign = await approved_campaign(people)
+    await sending.tick(queue=queue, clock=NOW)
+    # Later ticks find the batch idle (nothing claimed: its job has not started yet).
+    for _ in range(3):
+        await sending.tick(queue=queue, clock=NOW)
+    jobs = [job for job in await queue.pool.queued_jobs()
+            if job.function == "send_campaign_batch"]
+    assert len(jobs) == 1 and jobs[0].args == (campaign, 1)
+    assert await queue.waiting(f"campaign-batch:{campaign}:") == {jobs[0].job_id}
+
+    await worker_burst()
+    await sending.tick(queue=queue, clock=NOW)
+    assert await send_states(campaign) == {"sent": 3} and mail.count() == 3
+    assert await queue.waiting(f"campaign-batch:{campaign}:") == set()
+
+
 async def test_the_message_carries_its_headers_and_content(queue, worker_burst, mail):
     [person] = await people_with_consent(1)
     await execute("UPDATE people SET full_name = $2 WHERE id = $1", person,
