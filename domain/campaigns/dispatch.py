@@ -184,12 +184,18 @@ async def finish_if_done(campaign_id: int, fence: int, *, now: datetime) -> bool
 
 async def enqueue_sequence_batches(queue: TaskQueue, *, now: datetime,
                                    size: int = BATCH_SIZE) -> int:
-    """Due queued sequence emails, as tasks over id ranges of about `size` rows."""
+    """Due queued sequence emails, as tasks over id ranges of about `size` rows. Rows in
+    the range of a job still waiting in the queue are left to it (each minute's ids are
+    new, so it would otherwise get a second job claiming the same rows)."""
+    waiting = [job_id.split(":")[1:3] for job_id in await queue.waiting("sequence-batch:")]
     rows = await fetch(
         "SELECT min(id) AS first, max(id) AS last FROM (SELECT id, (row_number() OVER "
         "(ORDER BY id) - 1) / $2 AS chunk FROM marketing_sends WHERE enrollment IS NOT NULL "
-        "AND state = 'queued' AND (not_before IS NULL OR not_before <= $1)) q "
-        "GROUP BY chunk ORDER BY chunk", now, size)
+        "AND state = 'queued' AND (not_before IS NULL OR not_before <= $1) "
+        "AND NOT EXISTS (SELECT 1 FROM unnest($3::bigint[], $4::bigint[]) AS w(first, last) "
+        "WHERE id BETWEEN w.first AND w.last)) q "
+        "GROUP BY chunk ORDER BY chunk", now, size,
+        [int(first) for first, _ in waiting], [int(last) for _, last in waiting])
     for row in rows:
         await queue.enqueue(SEQUENCE_BATCH_TASK, row["first"], row["last"],
                             job_id=f"sequence-batch:{row['first']}:{row['last']}:"

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.campaigns import dispatch
 from domain.db import execute, fetch, fetchval
+from domain.ports import SystemClock
 from domain.sequences import enrolment, scheduler, service
 from tests.events_support import person
 from tests.sequences_support import (
@@ -338,3 +340,23 @@ async def test_pool_stage_step_adds_and_moves_and_is_checked_when_saved(clock):
     members = await fetch("SELECT person, stage FROM pool_members ORDER BY person")
     assert [(m["person"], m["stage"]) for m in members] == [(ann, "contacted"),
                                                             (bob, "contacted")]
+
+
+async def test_a_sequence_batch_waiting_its_turn_is_queued_once(queue, worker_burst, mail):
+    clock = SystemClock()
+    sequence_id = await live_sequence([email("hello", "done"), {"key": "done", "type": "end"}],
+                                      clock)
+    people = [await consenting(f"wait{i}@example.com", clock) for i in range(3)]
+    await enrolment.enrol(sequence_id, people, reason="test", now=clock.now())
+    await scheduler.tick(now=clock.now())
+    # Ticks a minute apart: each minute's job ids are new, yet the rows are the first job's.
+    for minute in range(3):
+        await dispatch.enqueue_sequence_batches(queue, now=clock.now() + timedelta(minutes=minute))
+    jobs = [job for job in await queue.pool.queued_jobs()
+            if job.function == "send_sequence_batch"]
+    assert len(jobs) == 1
+
+    await worker_burst()
+    assert mail.count() == 3
+    assert await fetchval("SELECT count(*) FROM marketing_sends WHERE state = 'sent'") == 3
+    assert await queue.waiting("sequence-batch:") == set()
