@@ -30,7 +30,31 @@ def batch_job_id(campaign_id: int, batch: int, generation: int) -> str:
     # sender turn (generation = its fence) may queue a batch once more: a resumed
     # campaign, a retry that came due or a run cut short goes on. A run still going
     # meanwhile is harmless: both claim rows one at a time.
-    return f"campaign-batch:{campaign_id}:{batch}:{generation}"
+    return f"{_batch_prefix(campaign_id)}{batch}:{generation}"
+
+
+def _batch_prefix(campaign_id: int) -> str:
+    return f"campaign-batch:{campaign_id}:"
+
+
+async def _waiting_batches(queue: TaskQueue, campaign_id: int) -> set[int]:
+    """The campaign's batches with a job still waiting in the queue (not started)."""
+    prefix = _batch_prefix(campaign_id)
+    return {int(job_id[len(prefix):].split(":")[0]) for job_id in await queue.waiting(prefix)}
+
+
+SEQUENCE_JOB_PREFIX = "sequence-batch:"
+
+
+def sequence_job_id(first: int, last: int, now: datetime) -> str:
+    return f"{SEQUENCE_JOB_PREFIX}{first}:{last}:{int(now.timestamp()) // 60}"
+
+
+async def _waiting_ranges(queue: TaskQueue) -> tuple[list[int], list[int]]:
+    """(firsts, lasts) of the id ranges whose sequence batch job is still waiting."""
+    ranges = [job_id[len(SEQUENCE_JOB_PREFIX):].split(":")[:2]
+              for job_id in await queue.waiting(SEQUENCE_JOB_PREFIX)]
+    return [int(first) for first, _ in ranges], [int(last) for _, last in ranges]
 
 
 async def kick(campaign_id: int, queue: TaskQueue) -> None:
@@ -159,8 +183,7 @@ async def enqueue_due_batches(campaign_id: int, queue: TaskQueue, *, now: dateti
     rate tokens and claims for rows the first one takes)."""
     # A batch whose job is still queued is not idle, only waiting its turn: queuing it
     # again gave it a second, third … job, all claiming the same rows (B5 saw eleven).
-    waiting = {int(job_id.split(":")[2]) for job_id in
-               await queue.waiting(f"campaign-batch:{campaign_id}:")} if idle_for else set()
+    waiting = await _waiting_batches(queue, campaign_id) if idle_for else set()
     rows = await fetch(
         "SELECT batch FROM marketing_sends WHERE campaign = $1 GROUP BY batch "
         "HAVING bool_or(state = 'queued' AND (not_before IS NULL OR not_before <= $2)) "
@@ -187,17 +210,15 @@ async def enqueue_sequence_batches(queue: TaskQueue, *, now: datetime,
     """Due queued sequence emails, as tasks over id ranges of about `size` rows. Rows in
     the range of a job still waiting in the queue are left to it (each minute's ids are
     new, so it would otherwise get a second job claiming the same rows)."""
-    waiting = [job_id.split(":")[1:3] for job_id in await queue.waiting("sequence-batch:")]
+    firsts, lasts = await _waiting_ranges(queue)
     rows = await fetch(
         "SELECT min(id) AS first, max(id) AS last FROM (SELECT id, (row_number() OVER "
         "(ORDER BY id) - 1) / $2 AS chunk FROM marketing_sends WHERE enrollment IS NOT NULL "
         "AND state = 'queued' AND (not_before IS NULL OR not_before <= $1) "
         "AND NOT EXISTS (SELECT 1 FROM unnest($3::bigint[], $4::bigint[]) AS w(first, last) "
         "WHERE id BETWEEN w.first AND w.last)) q "
-        "GROUP BY chunk ORDER BY chunk", now, size,
-        [int(first) for first, _ in waiting], [int(last) for _, last in waiting])
+        "GROUP BY chunk ORDER BY chunk", now, size, firsts, lasts)
     for row in rows:
         await queue.enqueue(SEQUENCE_BATCH_TASK, row["first"], row["last"],
-                            job_id=f"sequence-batch:{row['first']}:{row['last']}:"
-                                   f"{int(now.timestamp()) // 60}")
+                            job_id=sequence_job_id(row["first"], row["last"], now))
     return len(rows)
