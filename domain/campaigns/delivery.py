@@ -101,8 +101,11 @@ CLAIM_SEQUENCE = (
     "AND p.id = s.person " + _CLAIM_RETURNING)
 
 # Every outcome of a group in one statement; NULL keeps a column as it is. Rows marked
-# `sent` get their engagement event in the same statement.
-_RECORD = """
+# `sent` get their engagement event in the same statement. As in the claim, `IS TRUE`:
+# with `state = 'sending'` the planner walked the recent-sends partial index (every
+# sending, sent and in-doubt row of the table) for each group of three (B5: 3.7 ms and
+# ~550 buffers per group, growing with every send; 0.4 ms by primary key).
+RECORD_OUTCOMES = """
 WITH o AS (
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
     AS o(id, state, reason, error, not_before)),
@@ -112,7 +115,7 @@ u AS (
     sent_at = CASE WHEN o.state = 'sent' THEN $6 ELSE s.sent_at END,
     claimed_by = CASE WHEN o.state = 'queued' THEN '' ELSE s.claimed_by END,
     claimed_at = CASE WHEN o.state = 'queued' THEN NULL ELSE s.claimed_at END
-  FROM o WHERE s.id = o.id AND s.state = 'sending'
+  FROM o WHERE s.id = o.id AND (s.state = 'sending') IS TRUE
   RETURNING s.id, s.person, s.campaign, s.enrollment, s.step_key, s.state)
 INSERT INTO engagement_events (person, type, occurred_at, source, payload)
 SELECT person, 'email_sent', $6, $7, jsonb_build_object('send_id', id, 'campaign', campaign,
@@ -210,9 +213,10 @@ async def _one(recipient: dict, why: str, content: Content, sender: Sender) -> O
 
 async def _record(done: dict[int, Outcome], content: Content, sender: Sender) -> None:
     ids = list(done)
-    await execute(_RECORD, ids, [done[i].state for i in ids], [done[i].reason for i in ids],
-                  [done[i].error for i in ids], [done[i].not_before for i in ids],
-                  sender.clock.now(), content.key.split(":", 1)[0])
+    await execute(RECORD_OUTCOMES, ids, [done[i].state for i in ids],
+                  [done[i].reason for i in ids], [done[i].error for i in ids],
+                  [done[i].not_before for i in ids], sender.clock.now(),
+                  content.key.split(":", 1)[0])
 
 
 def attempts_of(error: str) -> int:
