@@ -42,6 +42,7 @@ from bench.harness import (
 ROOT = Path(__file__).resolve().parent.parent
 CHILD_TIMEOUT = 3600.0
 E2E_TIMEOUT = 900.0
+POLL_SECONDS = 1.0
 CEILINGS = ("smtp", "render", "keyset")
 HTML = ('<p>Hello {{ first_name }},</p><p>{{ skills }} people like you join '
         '<a href="https://example.com/community">our community</a> and '
@@ -164,12 +165,12 @@ class Bench:
 
     async def render(self, campaign_id: int) -> dict[str, Any]:
         from domain.campaigns.compose import compose
-        from workers.campaign_mail import build_message
+        from workers.campaign_mail import encode_message
 
         content, renderer = await self._content(campaign_id), _renderer()
         start = time.perf_counter()
         for n in range(1, self.workload.recipients + 1):
-            build_message(renderer, compose(content, self._recipient(n)))
+            encode_message(renderer, compose(content, self._recipient(n)))
         seconds = time.perf_counter() - start
         return {"seconds": round(seconds, 4),
                 "msgs_per_s": round(self.workload.recipients / seconds, 1)}
@@ -177,11 +178,12 @@ class Bench:
     async def smtp(self, campaign_id: int) -> dict[str, Any]:
         from domain.campaigns.compose import compose
         from settings import get_settings
-        from workers.campaign_mail import build_message
+        from workers.campaign_mail import encode_message
         from workers.mailer import SmtpPool, TemporaryMailError
 
-        message = build_message(_renderer(), compose(await self._content(campaign_id),
-                                                     self._recipient(1)))
+        message = encode_message(_renderer(), compose(await self._content(campaign_id),
+                                                      self._recipient(1)))
+        assert message is not None  # ASCII addresses
         pool = SmtpPool(self.smtp_url, size=get_settings().smtp_pool_size)
         left, retries = iter(range(self.workload.recipients)), 0
 
@@ -190,7 +192,8 @@ class Bench:
             for _ in left:
                 while True:
                     try:
-                        await pool.send(message)
+                        await pool.send_raw(message.sender, message.recipient,
+                                            message.data)
                         break
                     except TemporaryMailError:
                         retries += 1
@@ -219,7 +222,10 @@ class Bench:
             if sum(states.values()) == self.workload.recipients and not (
                     states.get("queued") or states.get("sending")):
                 break
-            await asyncio.sleep(0.2)
+            # The clock is the rows' sent_at, not this loop: polling only decides when
+            # to stop, and each poll is a count over the campaign's rows in the
+            # PostgreSQL the worker is using (at 0.2 s it was 2.5 % of a core).
+            await asyncio.sleep(POLL_SECONDS)
         times = (await fetch("SELECT min(sent_at) AS first, max(sent_at) AS last FROM "
                              "marketing_sends WHERE campaign = $1", campaign_id))[0]
         sent = states.get("sent", 0)

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import secrets
+from dataclasses import dataclass
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.policy import compat32
 from email.utils import formatdate
+from functools import lru_cache
 from typing import cast
 
+from aiosmtplib.email import parse_address
 from markupsafe import Markup
 
 from domain.campaigns.compose import Composed
@@ -39,7 +43,9 @@ def _header(value: str) -> str:
     return value if value.isascii() else cast(str, Header(value, "utf-8"))
 
 
-def build_message(renderer: EmailRenderer, composed: Composed) -> Message:
+def _parts(renderer: EmailRenderer, composed: Composed, date: str | None
+           ) -> tuple[list[tuple[str, str]], str, str]:
+    """The headers (in order) and the text and HTML bodies of one campaign message."""
     # Composed HTML is the nh3-cleaned render plus our own open pixel.
     body = Markup(composed.html)  # noqa: S704  # nosec B704
     _subject, text, html = renderer.render(TEMPLATE, {
@@ -49,23 +55,88 @@ def build_message(renderer: EmailRenderer, composed: Composed) -> Message:
     if UNSAFE & set(composed.unsubscribe_url) or not composed.unsubscribe_url.startswith(
             ("https://", "http://")):
         raise ValueError("List-Unsubscribe needs one absolute http(s) URL")
+    headers = [
+        ("Subject", _header(composed.subject)), ("From", _header(renderer.sender)),
+        ("To", one_line(composed.to)), ("Reply-To", one_line(composed.reply_to)),
+        ("Date", date or formatdate(localtime=False)),
+        ("Message-ID", one_line(composed.message_id)),
+        # RFC 2369 + RFC 8058 one-click, as workers.emails.add_list_unsubscribe writes them.
+        ("List-Unsubscribe", f"<{composed.unsubscribe_url}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+    return headers, text, html
+
+
+def _boundary() -> str:
     # Our own boundary: the generator would otherwise pick a random one per message and
     # compile a regular expression to check the parts for it (B5: ~5% of a send's CPU).
     # Both parts are base64, whose alphabet has no "-": no line can collide with it.
-    message = MIMEMultipart("alternative", boundary=f"=_tl_{secrets.token_hex(12)}",
-                            policy=_FAST)
-    message["Subject"] = _header(composed.subject)
-    message["From"] = _header(renderer.sender)
-    message["To"] = one_line(composed.to)
-    message["Reply-To"] = one_line(composed.reply_to)
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = one_line(composed.message_id)
-    # RFC 2369 + RFC 8058 one-click, as workers.emails.add_list_unsubscribe writes them.
-    message["List-Unsubscribe"] = f"<{composed.unsubscribe_url}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return f"=_tl_{secrets.token_hex(12)}"
+
+
+def build_message(renderer: EmailRenderer, composed: Composed, *,
+                  boundary: str | None = None, date: str | None = None) -> Message:
+    """The message as an email.message object (what encode_message writes directly)."""
+    headers, text, html = _parts(renderer, composed, date)
+    message = MIMEMultipart("alternative", boundary=boundary or _boundary(), policy=_FAST)
+    for name, value in headers:
+        message[name] = value
     message.attach(text_part(text, "plain"))
     message.attach(text_part(html, "html"))
     return message
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready for SMTP: the envelope and the bytes, CRLF line endings."""
+
+    sender: str
+    recipient: str
+    data: bytes
+
+
+_SMTP_FOLD = compat32.clone(linesep="\r\n")
+_PLAIN_VALUE = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
+
+
+def _header_line(name: str, value: str) -> str:
+    """The header as compat32's generator writes it: a short printable ASCII value as it
+    is, anything else (long, encoded words, non-ASCII) folded by compat32 itself. Tests
+    compare the fast path with the folding on generated values."""
+    if (isinstance(value, str) and len(name) + 2 + len(value) <= 78 and "=?" not in value
+            and _PLAIN_VALUE.fullmatch(value)):
+        return f"{name}: {value}\r\n"
+    return _SMTP_FOLD.fold(name, value)
+
+
+def _part_bytes(body: str, subtype: str) -> str:
+    return (f'Content-Type: text/{subtype}; charset="utf-8"\r\nMIME-Version: 1.0\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n"
+            + base64.encodebytes(body.encode("utf-8")).decode("ascii").replace("\n", "\r\n"))
+
+
+@lru_cache(maxsize=16)
+def _address(header_value: str) -> str:
+    """The envelope address aiosmtplib took from the From header (same fallback)."""
+    return parse_address(header_value)
+
+
+def encode_message(renderer: EmailRenderer, composed: Composed, *,
+                   boundary: str | None = None, date: str | None = None) -> Outgoing | None:
+    """The bytes build_message's message flattens to (with CRLF), written directly: the
+    email generator (folding every header, walking the parts) was a fifth of a send's
+    CPU (B5). None when an address is not ASCII (SMTPUTF8): build_message then."""
+    sender, recipient = _address(renderer.sender), one_line(composed.to)
+    if not (sender.isascii() and recipient.isascii()):
+        return None
+    headers, text, html = _parts(renderer, composed, date)
+    boundary = boundary or _boundary()
+    lines = [_header_line("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+             "MIME-Version: 1.0\r\n"]
+    lines += [_header_line(name, value) for name, value in headers]
+    data = "".join([*lines, f"\r\n--{boundary}\r\n", _part_bytes(text, "plain"),
+                    f"\r\n--{boundary}\r\n", _part_bytes(html, "html"),
+                    f"\r\n--{boundary}--\r\n"])
+    return Outgoing(sender=sender, recipient=recipient, data=data.encode("ascii"))
 
 
 def text_part(body: str, subtype: str) -> Message:
@@ -110,7 +181,11 @@ class CampaignOutlet:
 
     async def send(self, message: Composed) -> None:
         try:
-            await self.pool.send(build_message(self.renderer, message))
+            outgoing = encode_message(self.renderer, message)
+            if outgoing is None:
+                await self.pool.send(build_message(self.renderer, message))
+            else:
+                await self.pool.send_raw(outgoing.sender, outgoing.recipient, outgoing.data)
         except TemporaryMailError as exc:
             raise TemporarySendError(str(exc)) from exc
         except PermanentMailError as exc:

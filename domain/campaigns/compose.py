@@ -174,7 +174,7 @@ def render_content(content: Content, values: Mapping[str, str],
     html = rules.sanitise(_render(False, content.html_body, values, "HTML body"),
                           rewrite=rewrite)
     text = (_render(True, content.text_body, values, "text body")
-            if content.text_body.strip() else rules.html_to_text(html))
+            if content.text_body.strip() else rules.sanitised_html_to_text(html))
     # nh3-cleaned just above: only the email allow-list survives.
     return rules.Rendered(subject=subject, html=Markup(html), text=text)  # noqa: S704  # nosec B704
 

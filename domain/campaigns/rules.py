@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from html import unescape
 from html.parser import HTMLParser
 
 import nh3
@@ -141,12 +142,56 @@ class _Text(HTMLParser):
 
 def html_to_text(html: str) -> str:
     """Readable plain text: paragraphs separated by a blank line, list items as `- `,
-    links followed by their URL in brackets."""
+    links followed by their URL in brackets. Any HTML (a DSN's, say)."""
     parser = _Text()
     parser.feed(html)
     parser.close()
-    lines = [line.strip() for line in "".join(parser.parts).split("\n")]
+    return _lines("".join(parser.parts))
+
+
+def _lines(joined: str) -> str:
+    lines = [line.strip() for line in joined.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+# What `sanitise` returns is regular: lower-case tags from TAGS, attribute values in
+# double quotes with `"` escaped, `<` and `>` in text escaped, no comments, scripts or
+# CDATA. A regular expression splits it into tags and text runs exactly as HTMLParser
+# does, at a fifth of the cost (the text version of every campaign email: B5).
+_TOKENS = re.compile(r'<(/?)([a-z][a-z0-9]*)((?:[^>"]|"[^"]*")*)>|([^<]+)')
+_ATTRIBUTE = re.compile(r'([^\s=/>]+)(?:\s*=\s*"([^"]*)")?')
+_SPACE = re.compile(r"\s+")
+
+
+def sanitised_html_to_text(html: str) -> str:
+    """html_to_text for HTML that came out of `sanitise` (tests compare the two)."""
+    parts: list[str] = []
+    links: list[str | None] = []
+    for closing, tag, attributes, data in _TOKENS.findall(html):
+        if data:
+            parts.append(_SPACE.sub(" ", unescape(data)))
+        elif closing:
+            if tag in _BLOCKS:
+                parts.append("\n\n")
+            elif tag == "a" and links:
+                href = links.pop()
+                if href and not href.startswith("mailto:"):
+                    parts.append(f" ({href})")
+        elif tag in _BLOCKS:
+            parts.append("\n\n")
+        elif tag == "br":
+            parts.append("\n")
+        elif tag == "li":
+            parts.append("\n- ")
+        elif tag in {"td", "th"}:
+            parts.append(" ")
+        elif tag in {"img", "a"}:
+            values = {name: unescape(value) for name, value in _ATTRIBUTE.findall(attributes)}
+            if tag == "a":
+                links.append(values.get("href"))
+            elif values.get("alt"):
+                parts.append(f"[{values['alt']}]")
+    return _lines("".join(parts))
 
 
 @dataclass(frozen=True)
@@ -165,7 +210,7 @@ def render_template(subject: str, html_body: str, text_body: str,
     line = one_line(render(PLAIN, subject, values, "subject"))
     html = sanitise(render(HTML, html_body, values, "HTML body"), rewrite=rewrite)
     text = (render(PLAIN, text_body, values, "text body") if text_body.strip()
-            else html_to_text(html))
+            else sanitised_html_to_text(html))
     # nh3-cleaned just above: only the email allow-list survives.
     return Rendered(subject=line, html=Markup(html), text=text)  # noqa: S704  # nosec B704
 

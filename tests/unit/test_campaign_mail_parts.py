@@ -8,7 +8,7 @@ from email.mime.text import MIMEText
 from email.policy import compat32
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workers.campaign_mail import text_part
@@ -48,3 +48,66 @@ def test_a_built_message_parses_back_into_its_two_parts():
     plain, html = first.get_payload()
     assert "Hi\n--\nAnn" in plain.get_payload(decode=True).decode()
     assert "Hi --Ann" in html.get_payload(decode=True).decode()
+
+
+# Header values a campaign message may carry: names and subjects in any script, long
+# subjects, CR/LF and encoded-word lookalikes typed by a person, odd spacing.
+_HEADER_TEXT = st.one_of(
+    st.text(max_size=120),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=140),
+    st.sampled_from(["=?utf-8?q?Hi?=", "Ann\r\nBcc: x@example.com", "a  b", " lead",
+                     "trail ", "Zoë Grüße ✉", "x" * 90, "tab\there", "Ünïcödé " * 12]))
+
+
+def _composed(subject: str, name: str, url_tail: str):
+    from domain.campaigns.compose import Composed
+
+    return Composed(to="ann@example.com", subject=subject, html=f"<p>Hi {name}</p>",
+                    text=f"Hi {name}\n", message_id="<m1@example.com>",
+                    reply_to="replies+tok@example.com",
+                    unsubscribe_url=f"https://example.com/u/{url_tail}",
+                    preferences_url="https://example.com/p/t", values={})
+
+
+@settings(max_examples=300, deadline=None)
+@given(subject=_HEADER_TEXT, name=st.text(max_size=50),
+       # MAIL_FROM's display name: a company's name, in any script.
+       sender_name=st.text(alphabet=st.characters(categories=("L", "N", "Zs")),
+                           max_size=60),
+       url_tail=st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEF0123456789._-",
+                        min_size=1, max_size=160))
+def test_encoded_bytes_equal_the_flattened_message(subject, sender_name, name, url_tail):
+    """encode_message writes what aiosmtplib sent for build_message's message (flattened
+    by the compat32 generator, then CRLF line endings), byte for byte."""
+    from aiosmtplib.email import extract_recipients, extract_sender, flatten_message
+    from aiosmtplib.protocol import normalize_message_line_endings
+
+    from domain.campaigns.rules import one_line
+    from workers.campaign_mail import build_message, encode_message
+    from workers.emails import EmailRenderer
+
+    renderer = EmailRenderer(sender=f"{one_line(sender_name)} <jobs@example.com>",
+                             company_name="Acme", postal_address="1 Main St")
+    composed = _composed(one_line(subject), name, url_tail)
+    fixed = {"boundary": "=_tl_0123456789abcdef01234567",
+             "date": "Mon, 30 Nov 2026 00:00:00 -0000"}
+    message = build_message(renderer, composed, **fixed)
+    expected = normalize_message_line_endings(flatten_message(message))
+    encoded = encode_message(renderer, composed, **fixed)
+
+    assert encoded is not None
+    assert encoded.data == expected
+    assert encoded.sender == extract_sender(message)
+    assert [encoded.recipient] == extract_recipients(message)
+
+
+def test_a_non_ascii_address_is_left_to_the_message_path():
+    from workers.campaign_mail import encode_message
+    from workers.emails import EmailRenderer
+
+    renderer = EmailRenderer(sender="Acme <jobs@example.com>", company_name="Acme",
+                             postal_address="1 Main St")
+    composed = _composed("Hi", "Zoë", "t")
+    assert encode_message(renderer, composed) is not None
+    assert encode_message(renderer, composed.__class__(
+        **{**composed.__dict__, "to": "zoë@example.com"})) is None

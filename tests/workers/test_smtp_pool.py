@@ -1,0 +1,110 @@
+"""The campaign sender's SMTP pool against a real SMTP server (aiosmtpd): a temporary
+refusal of one message keeps the session (RFC 5321: only that transaction ends), a 421
+(the server closing the session) makes the next send open a new one."""
+
+from __future__ import annotations
+
+import asyncio
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from runtime.ports import find_free_port
+from workers.mailer import SmtpPool, TemporaryMailError
+
+
+class Scripted:
+    """Replies to DATA from a script (then 250), counts sessions by their EHLO."""
+
+    def __init__(self, replies: list[str]) -> None:
+        self.replies = replies
+        self.sessions = 0
+        self.accepted: list[str] = []
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        reply = self.replies.pop(0) if self.replies else "250 OK"
+        if reply.startswith("250"):
+            self.accepted.append(envelope.rcpt_tos[0])
+        return reply
+
+
+@pytest.fixture
+def smtp_server():
+    servers = []
+
+    def start(replies: list[str]) -> tuple[Scripted, str]:
+        handler = Scripted(replies)
+        port = find_free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        servers.append(controller)
+        return handler, f"smtp://127.0.0.1:{port}"
+
+    yield start
+    for controller in servers:
+        controller.stop()
+
+
+def _message(to: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "careers@acme.example"
+    message["To"] = to
+    message["Subject"] = "Hello"
+    message.set_content("Hi")
+    return message
+
+
+async def test_a_451_keeps_the_session_for_the_next_message(smtp_server):
+    handler, url = smtp_server(["451 4.3.0 Busy, try again later"])
+    pool = SmtpPool(url, size=1)
+    try:
+        with pytest.raises(TemporaryMailError, match="451"):
+            await pool.send(_message("a@example.com"))
+        await pool.send(_message("b@example.com"))
+        await pool.send(_message("c@example.com"))
+    finally:
+        await pool.close()
+    assert handler.accepted == ["b@example.com", "c@example.com"]
+    assert handler.sessions == 1
+
+
+async def test_a_421_closes_the_session_and_the_next_send_opens_another(smtp_server):
+    handler, url = smtp_server(["421 4.3.2 Shutting down"])
+    pool = SmtpPool(url, size=1)
+    try:
+        with pytest.raises(TemporaryMailError, match="421"):
+            await pool.send(_message("a@example.com"))
+        await asyncio.sleep(0.05)
+        await pool.send(_message("b@example.com"))
+    finally:
+        await pool.close()
+    assert handler.accepted == ["b@example.com"]
+    assert handler.sessions == 2
+
+
+class Silent(Scripted):
+    async def handle_DATA(self, server, session, envelope) -> str:
+        await asyncio.sleep(3)
+        return "250 OK"
+
+
+async def test_a_server_that_stops_answering_is_a_temporary_failure_within_the_deadline():
+    handler, port = Silent([]), find_free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    pool = SmtpPool(f"smtp://127.0.0.1:{port}", size=1, timeout=0.5)
+    loop = asyncio.get_running_loop()
+    try:
+        began = loop.time()
+        with pytest.raises(TemporaryMailError):
+            await pool.send(_message("a@example.com"))
+        assert loop.time() - began < 2
+    finally:
+        await pool.close()
+        controller.stop()
