@@ -78,6 +78,13 @@ class SmtpMailer:
                 if exc.code == SERVICE_CLOSING or not self._client_connected():
                     await self._reset()
                 raise TemporaryMailError(f"{exc.code} {exc.message}") from exc
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                # Refused at RCPT (aiosmtplib has sent RSET; the session goes on): for
+                # good when every refusal is a 5xx (no such mailbox), else later.
+                refusals = "; ".join(f"{e.code} {e.message}" for e in exc.recipients)
+                if exc.recipients and all(500 <= e.code < 600 for e in exc.recipients):
+                    raise PermanentMailError(refusals) from exc
+                raise TemporaryMailError(refusals or "recipient refused") from exc
             except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
                 await self._reset()
                 raise TemporaryMailError(str(exc) or exc.__class__.__name__) from exc

@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from runtime.ports import find_free_port
-from workers.mailer import SmtpPool, TemporaryMailError
+from workers.mailer import PermanentMailError, SmtpPool, TemporaryMailError
 
 
 class Scripted:
@@ -108,3 +108,34 @@ async def test_a_server_that_stops_answering_is_a_temporary_failure_within_the_d
     finally:
         await pool.close()
         controller.stop()
+
+
+class RefusesRecipient(Scripted):
+    def __init__(self, code: str) -> None:
+        super().__init__([])
+        self.code = code
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address.startswith("gone@"):
+            return self.code
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.mark.parametrize(("reply", "error"), [
+    ("550 5.1.1 No such user", PermanentMailError),
+    ("450 4.2.1 Mailbox busy", TemporaryMailError)])
+async def test_a_recipient_refused_at_rcpt_is_permanent_only_for_a_5xx(reply, error):
+    handler, port = RefusesRecipient(reply), find_free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    pool = SmtpPool(f"smtp://127.0.0.1:{port}", size=1)
+    try:
+        with pytest.raises(error, match=reply.split()[0]):
+            await pool.send(_message("gone@example.com"))
+        await pool.send(_message("b@example.com"))  # the same session goes on
+    finally:
+        await pool.close()
+        controller.stop()
+    assert handler.accepted == ["b@example.com"]
+    assert handler.sessions == 1
