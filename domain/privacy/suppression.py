@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import datetime
 
 from domain.db import fetch, fetchval
@@ -18,7 +19,17 @@ from settings import get_settings
 ERASED = "erased"
 
 
+# Already normal: lower-case ASCII without spaces, quotes or IDNA labels (`xn--`
+# domains normalise to Unicode). normalise_email returns such an address unchanged when
+# it is valid, and the fallback below returns it unchanged when it is not, so the syntax
+# check (email-validator, ~35 us; a campaign hashes every recipient at send time) can be
+# skipped. A test compares the two on generated input.
+_ALREADY_NORMAL = re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9.-]+")
+
+
 def _normalised(email: str) -> str:
+    if _ALREADY_NORMAL.fullmatch(email or "") and "xn--" not in email:
+        return email
     try:
         return normalise_email(email)
     except InvalidEmail:
