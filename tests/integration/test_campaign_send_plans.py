@@ -21,8 +21,9 @@ def _nodes(plan: dict):
         yield from _nodes(child)
 
 
-async def test_claiming_three_rows_of_thousands_queued_reads_only_those_rows(clean_state):
-    people = await people_with_consent(QUEUED, prefix="claimplan")
+async def _queued_campaign(prefix: str) -> tuple[int, list[int]]:
+    """A sending campaign with QUEUED queued rows; the ids of its last three."""
+    people = await people_with_consent(QUEUED, prefix=prefix)
     campaign = await approved_campaign(people, state="sending")
     await execute("INSERT INTO marketing_sends (campaign, person, batch, state, created_at) "
                   "SELECT $1, u, 1 + (n - 1) / 1000, 'queued', now() "
@@ -30,6 +31,11 @@ async def test_claiming_three_rows_of_thousands_queued_reads_only_those_rows(cle
     ids = [row["id"] for row in await fetch(
         "SELECT id FROM marketing_sends WHERE campaign = $1 ORDER BY id DESC LIMIT 3",
         campaign)]
+    return campaign, ids
+
+
+async def test_claiming_three_rows_of_thousands_queued_reads_only_those_rows(clean_state):
+    _campaign, ids = await _queued_campaign("claimplan")
 
     raw = await fetchval("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + CLAIM_CAMPAIGN, ids,
                          "plan-test", datetime.now(UTC), ["<a@t>", "<b@t>", "<c@t>"],
@@ -45,18 +51,11 @@ async def test_claiming_three_rows_of_thousands_queued_reads_only_those_rows(cle
 
 
 async def test_recording_three_outcomes_of_thousands_sent_reads_only_those_rows(clean_state):
-    people = await people_with_consent(QUEUED, prefix="recordplan")
-    campaign = await approved_campaign(people, state="sending")
-    await execute("INSERT INTO marketing_sends (campaign, person, batch, state, created_at) "
-                  "SELECT $1, u, 1 + (n - 1) / 1000, 'queued', now() "
-                  "FROM unnest($2::int[]) WITH ORDINALITY AS t(u, n)", campaign, people)
+    campaign, ids = await _queued_campaign("recordplan")
     # Statistics from when the rows were queued (autovacuum analyses a new campaign's
     # rows): they say no row is sending or sent, so the partial index looks empty.
     await execute("ANALYZE marketing_sends")
     # Mid-campaign: all but the last three sent, those three claimed and on their way.
-    ids = [row["id"] for row in await fetch(
-        "SELECT id FROM marketing_sends WHERE campaign = $1 ORDER BY id DESC LIMIT 3",
-        campaign)]
     await execute("UPDATE marketing_sends SET state = CASE WHEN id = ANY($2::bigint[]) "
                   "THEN 'sending' ELSE 'sent' END, claimed_at = now(), claimed_by = 'w', "
                   "sent_at = CASE WHEN id = ANY($2::bigint[]) THEN NULL ELSE now() END "
