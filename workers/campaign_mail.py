@@ -108,10 +108,18 @@ def _header_line(name: str, value: str) -> str:
     return _SMTP_FOLD.fold(name, value)
 
 
+def _part_headers(subtype: str) -> list[tuple[str, str]]:
+    return [("Content-Type", f'text/{subtype}; charset="utf-8"'), ("MIME-Version", "1.0"),
+            ("Content-Transfer-Encoding", "base64")]
+
+
+def _base64(body: str) -> str:
+    return base64.encodebytes(body.encode("utf-8")).decode("ascii")
+
+
 def _part_bytes(body: str, subtype: str) -> str:
-    return (f'Content-Type: text/{subtype}; charset="utf-8"\r\nMIME-Version: 1.0\r\n'
-            "Content-Transfer-Encoding: base64\r\n\r\n"
-            + base64.encodebytes(body.encode("utf-8")).decode("ascii").replace("\n", "\r\n"))
+    return ("".join(f"{name}: {value}\r\n" for name, value in _part_headers(subtype))
+            + "\r\n" + _base64(body).replace("\n", "\r\n"))
 
 
 @lru_cache(maxsize=16)
@@ -144,10 +152,9 @@ def text_part(body: str, subtype: str) -> Message:
     fraction of the cost: its charset and parameter bookkeeping and the pure-Python
     base64 were a quarter of rendering a campaign message (B5)."""
     part = Message(policy=_FAST)
-    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
-    part["MIME-Version"] = "1.0"
-    part["Content-Transfer-Encoding"] = "base64"
-    part.set_payload(base64.encodebytes(body.encode("utf-8")).decode("ascii"))
+    for name, value in _part_headers(subtype):
+        part[name] = value
+    part.set_payload(_base64(body))
     return part
 
 

@@ -121,18 +121,17 @@ class SmtpPool:
             self._idle.put_nowait(mailer)
 
     async def send(self, message: Message) -> str:
-        mailer = await self._idle.get()
-        try:
-            # aiosmtplib sends any email.message.Message (the campaign sender builds
-            # faster compat32 ones); SmtpMailer only passes it through.
-            return await mailer.send(cast(EmailMessage, message))
-        finally:
-            self._idle.put_nowait(mailer)
+        # aiosmtplib sends any email.message.Message (the campaign sender builds faster
+        # compat32 ones); SmtpMailer only passes it through.
+        return await self._on_idle(lambda mailer: mailer.send(cast(EmailMessage, message)))
 
     async def send_raw(self, sender: str, recipient: str, data: bytes) -> str:
+        return await self._on_idle(lambda mailer: mailer.send_raw(sender, recipient, data))
+
+    async def _on_idle(self, send: Callable[[SmtpMailer], Awaitable[str]]) -> str:
         mailer = await self._idle.get()
         try:
-            return await mailer.send_raw(sender, recipient, data)
+            return await send(mailer)
         finally:
             self._idle.put_nowait(mailer)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from html import unescape
 from html.parser import HTMLParser
 
@@ -107,14 +108,14 @@ def one_line(text: str) -> str:
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "table", "tr", "ul", "ol", "blockquote", "hr"}
 
 
-class _Text(HTMLParser):
+class _TextVersion:
+    """What each tag and text run adds to the text version; fed by either tokenizer."""
+
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.links: list[str | None] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
+    def start(self, tag: str, attribute: Callable[[str], str | None]) -> None:
         if tag in _BLOCKS:
             self.parts.append("\n\n")
         elif tag == "br":
@@ -123,12 +124,12 @@ class _Text(HTMLParser):
             self.parts.append("\n- ")
         elif tag in {"td", "th"}:
             self.parts.append(" ")
-        elif tag == "img" and values.get("alt"):
-            self.parts.append(f"[{values['alt']}]")
+        elif tag == "img" and (alt := attribute("alt")):
+            self.parts.append(f"[{alt}]")
         elif tag == "a":
-            self.links.append(values.get("href"))
+            self.links.append(attribute("href"))
 
-    def handle_endtag(self, tag: str) -> None:
+    def end(self, tag: str) -> None:
         if tag in _BLOCKS:
             self.parts.append("\n\n")
         elif tag == "a" and self.links:
@@ -136,22 +137,37 @@ class _Text(HTMLParser):
             if href and not href.startswith("mailto:"):
                 self.parts.append(f" ({href})")
 
+    def data(self, text: str) -> None:
+        self.parts.append(_SPACE.sub(" ", text))
+
+    def text(self) -> str:
+        lines = [line.strip() for line in "".join(self.parts).split("\n")]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+class _Parser(HTMLParser):
+    def __init__(self, out: _TextVersion) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out = out
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.out.start(tag, dict(attrs).get)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.out.end(tag)
+
     def handle_data(self, data: str) -> None:
-        self.parts.append(re.sub(r"\s+", " ", data))
+        self.out.data(data)
 
 
 def html_to_text(html: str) -> str:
     """Readable plain text: paragraphs separated by a blank line, list items as `- `,
     links followed by their URL in brackets. Any HTML (a DSN's, say)."""
-    parser = _Text()
+    out = _TextVersion()
+    parser = _Parser(out)
     parser.feed(html)
     parser.close()
-    return _lines("".join(parser.parts))
-
-
-def _lines(joined: str) -> str:
-    lines = [line.strip() for line in joined.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    return out.text()
 
 
 # What `sanitise` returns is regular: lower-case tags from TAGS, attribute values in
@@ -165,33 +181,22 @@ _SPACE = re.compile(r"\s+")
 
 def sanitised_html_to_text(html: str) -> str:
     """html_to_text for HTML that came out of `sanitise` (tests compare the two)."""
-    parts: list[str] = []
-    links: list[str | None] = []
+    out = _TextVersion()
     for closing, tag, attributes, data in _TOKENS.findall(html):
         if data:
-            parts.append(_SPACE.sub(" ", unescape(data)))
+            out.data(unescape(data))
         elif closing:
-            if tag in _BLOCKS:
-                parts.append("\n\n")
-            elif tag == "a" and links:
-                href = links.pop()
-                if href and not href.startswith("mailto:"):
-                    parts.append(f" ({href})")
-        elif tag in _BLOCKS:
-            parts.append("\n\n")
-        elif tag == "br":
-            parts.append("\n")
-        elif tag == "li":
-            parts.append("\n- ")
-        elif tag in {"td", "th"}:
-            parts.append(" ")
-        elif tag in {"img", "a"}:
-            values = {name: unescape(value) for name, value in _ATTRIBUTE.findall(attributes)}
-            if tag == "a":
-                links.append(values.get("href"))
-            elif values.get("alt"):
-                parts.append(f"[{values['alt']}]")
-    return _lines("".join(parts))
+            out.end(tag)
+        else:
+            out.start(tag, partial(_attribute, attributes))
+    return out.text()
+
+
+def _attribute(attributes: str, name: str) -> str | None:
+    for key, value in _ATTRIBUTE.findall(attributes):
+        if key == name:
+            return unescape(value)
+    return None
 
 
 @dataclass(frozen=True)

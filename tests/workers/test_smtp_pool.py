@@ -5,6 +5,7 @@ refusal of one message keeps the session (RFC 5321: only that transaction ends),
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from email.message import EmailMessage
 
 import pytest
@@ -36,19 +37,28 @@ class Scripted:
 
 @pytest.fixture
 def smtp_server():
+    """start(handler) → the URL of a real SMTP server answering with that handler."""
     servers = []
 
-    def start(replies: list[str]) -> tuple[Scripted, str]:
-        handler = Scripted(replies)
+    def start(handler: Scripted) -> str:
         port = find_free_port()
         controller = Controller(handler, hostname="127.0.0.1", port=port)
         controller.start()
         servers.append(controller)
-        return handler, f"smtp://127.0.0.1:{port}"
+        return f"smtp://127.0.0.1:{port}"
 
     yield start
     for controller in servers:
         controller.stop()
+
+
+@contextlib.asynccontextmanager
+async def _pool(url: str, *, deadline: float = 20):
+    pool = SmtpPool(url, size=1, timeout=deadline)
+    try:
+        yield pool
+    finally:
+        await pool.close()
 
 
 def _message(to: str) -> EmailMessage:
@@ -61,29 +71,23 @@ def _message(to: str) -> EmailMessage:
 
 
 async def test_a_451_keeps_the_session_for_the_next_message(smtp_server):
-    handler, url = smtp_server(["451 4.3.0 Busy, try again later"])
-    pool = SmtpPool(url, size=1)
-    try:
+    handler = Scripted(["451 4.3.0 Busy, try again later"])
+    async with _pool(smtp_server(handler)) as pool:
         with pytest.raises(TemporaryMailError, match="451"):
             await pool.send(_message("a@example.com"))
         await pool.send(_message("b@example.com"))
         await pool.send(_message("c@example.com"))
-    finally:
-        await pool.close()
     assert handler.accepted == ["b@example.com", "c@example.com"]
     assert handler.sessions == 1
 
 
 async def test_a_421_closes_the_session_and_the_next_send_opens_another(smtp_server):
-    handler, url = smtp_server(["421 4.3.2 Shutting down"])
-    pool = SmtpPool(url, size=1)
-    try:
+    handler = Scripted(["421 4.3.2 Shutting down"])
+    async with _pool(smtp_server(handler)) as pool:
         with pytest.raises(TemporaryMailError, match="421"):
             await pool.send(_message("a@example.com"))
         await asyncio.sleep(0.05)
         await pool.send(_message("b@example.com"))
-    finally:
-        await pool.close()
     assert handler.accepted == ["b@example.com"]
     assert handler.sessions == 2
 
@@ -94,20 +98,14 @@ class Silent(Scripted):
         return "250 OK"
 
 
-async def test_a_server_that_stops_answering_is_a_temporary_failure_within_the_deadline():
-    handler, port = Silent([]), find_free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    pool = SmtpPool(f"smtp://127.0.0.1:{port}", size=1, timeout=0.5)
+async def test_a_server_that_stops_answering_is_a_temporary_failure_within_the_deadline(
+        smtp_server):
     loop = asyncio.get_running_loop()
-    try:
+    async with _pool(smtp_server(Silent([])), deadline=0.5) as pool:
         began = loop.time()
         with pytest.raises(TemporaryMailError):
             await pool.send(_message("a@example.com"))
         assert loop.time() - began < 2
-    finally:
-        await pool.close()
-        controller.stop()
 
 
 class RefusesRecipient(Scripted):
@@ -125,17 +123,12 @@ class RefusesRecipient(Scripted):
 @pytest.mark.parametrize(("reply", "error"), [
     ("550 5.1.1 No such user", PermanentMailError),
     ("450 4.2.1 Mailbox busy", TemporaryMailError)])
-async def test_a_recipient_refused_at_rcpt_is_permanent_only_for_a_5xx(reply, error):
-    handler, port = RefusesRecipient(reply), find_free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    pool = SmtpPool(f"smtp://127.0.0.1:{port}", size=1)
-    try:
+async def test_a_recipient_refused_at_rcpt_is_permanent_only_for_a_5xx(smtp_server, reply,
+                                                                        error):
+    handler = RefusesRecipient(reply)
+    async with _pool(smtp_server(handler)) as pool:
         with pytest.raises(error, match=reply.split()[0]):
             await pool.send(_message("gone@example.com"))
         await pool.send(_message("b@example.com"))  # the same session goes on
-    finally:
-        await pool.close()
-        controller.stop()
     assert handler.accepted == ["b@example.com"]
     assert handler.sessions == 1
