@@ -9,6 +9,7 @@ when the campaign has its own rate, from the campaign's, or from neither.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 # KEYS: bucket keys. ARGV: rate_1, burst_1, rate_2, burst_2 … (tokens per second), then
@@ -38,8 +39,15 @@ PREFIX = "talentloop:send-rate:"
 
 
 class TokenBuckets:
-    def __init__(self, redis: Any) -> None:
+    """`lease`: tokens a call may take ahead for this object's later calls (one Redis
+    round trip per several groups rather than per group: ~6 % of a send's CPU in B5).
+    Only up to the smallest bucket's capacity, and a reserve older than `lease_seconds`
+    is dropped, so the shared rate holds across workers within one lease."""
+
+    def __init__(self, redis: Any, *, lease: int = 1, lease_seconds: float = 1.0) -> None:
         self._script = redis.register_script(_TAKE)
+        self.lease, self.lease_seconds = max(1, lease), lease_seconds
+        self._reserve: dict[tuple[tuple[str, float], ...], tuple[int, float]] = {}
 
     async def take(self, buckets: dict[str, float], count: int = 1) -> int:
         """`count` tokens from each bucket (name → tokens per second), or the ms to wait.
@@ -50,17 +58,33 @@ class TokenBuckets:
             args += [rate, max(1.0, rate)]
         return int(await self._script(keys=keys, args=[*args, count]))
 
+    def _from_reserve(self, key: tuple[tuple[str, float], ...], want: int) -> int:
+        held, since = self._reserve.pop(key, (0, 0.0))
+        if time.monotonic() - since > self.lease_seconds:
+            return 0
+        used = min(held, want)
+        if held > used:
+            self._reserve[key] = (held - used, since)
+        return used
+
     async def acquire(self, buckets: dict[str, float], stop: asyncio.Event,
                       count: int = 1) -> int:
         """Wait for `count` tokens (a group of sends takes them in one call when the
         buckets hold that many); how many were taken before `stop` was set."""
+        key = tuple(sorted(buckets.items()))
         most = max(1, int(min(buckets.values())))  # the smallest bucket's capacity
-        taken = 0
+        taken = self._from_reserve(key, count)
         while taken < count and not stop.is_set():
             want = min(count - taken, most)
-            wait_ms = await self.take(buckets, want)
+            ahead = min(most, max(want, self.lease))  # what is left over stays reserved
+            wait_ms = await self.take(buckets, ahead)
+            if wait_ms and ahead > want:  # not enough for a lease: just this group's
+                ahead = want
+                wait_ms = await self.take(buckets, want)
             if wait_ms == 0:
                 taken += want
+                if ahead > want:
+                    self._reserve[key] = (ahead - want, time.monotonic())
                 continue
             try:
                 await asyncio.wait_for(stop.wait(), timeout=wait_ms / 1000)

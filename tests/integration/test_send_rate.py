@@ -57,3 +57,55 @@ async def test_stopping_ends_the_wait_with_what_was_taken(buckets):
     await stopper
 
     assert taken == 1  # the full bucket's one token; the second would take a second
+
+
+async def _level(buckets: TokenBuckets, name: str) -> float:
+    """Tokens left in a bucket, as Redis holds them (refill since then not added)."""
+    raw = await buckets._script.registered_client.hget(f"talentloop:send-rate:{name}",
+                                                       "tokens")
+    return float(raw)
+
+
+async def test_a_lease_serves_later_groups_without_touching_the_shared_bucket():
+    client = Redis.from_url(os.environ["REDIS_URL"])
+    leased = TokenBuckets(client, lease=9, lease_seconds=30)
+    name, stop = _name(), asyncio.Event()
+    rates = {name: 0.001 + 20.0}  # a full bucket holds 20; refill is slow next to 9
+
+    assert await leased.acquire(rates, stop, count=3) == 3
+    after_first = await _level(leased, name)
+    assert await leased.acquire(rates, stop, count=3) == 3
+    assert await leased.acquire(rates, stop, count=3) == 3
+
+    assert 10.9 <= after_first <= 11.1  # nine taken at once: three used, six reserved
+    assert await _level(leased, name) == after_first  # the next two came from the lease
+    assert await leased.acquire(rates, stop, count=3) == 3
+    assert await _level(leased, name) < after_first  # lease spent: the bucket again
+    await client.aclose()
+
+
+async def test_an_old_lease_is_dropped_so_the_shared_rate_holds():
+    client = Redis.from_url(os.environ["REDIS_URL"])
+    leased = TokenBuckets(client, lease=9, lease_seconds=0.1)
+    name, stop = _name(), asyncio.Event()
+    rates = {name: 20.0}
+
+    assert await leased.acquire(rates, stop, count=3) == 3
+    first = await _level(leased, name)
+    await asyncio.sleep(0.2)
+    assert await leased.acquire(rates, stop, count=3) == 3
+
+    assert first < 12  # nine taken
+    assert await _level(leased, name) < 20 - 9  # taken from Redis again, not the old lease
+    await client.aclose()
+
+
+async def test_a_lease_never_exceeds_the_smallest_bucket():
+    client = Redis.from_url(os.environ["REDIS_URL"])
+    leased = TokenBuckets(client, lease=12, lease_seconds=30)
+    small, stop = _name(), asyncio.Event()
+
+    assert await leased.acquire({small: 4.0}, stop, count=3) == 3
+
+    assert await _level(leased, small) < 1.1  # four taken (its capacity), not twelve
+    await client.aclose()

@@ -24,7 +24,8 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:80]
 async def _sender(ctx: dict) -> Sender:
     outlet = ctx["campaign_outlet"]
     return Sender(outlet=outlet, clock=ctx["clock"], worker_id=WORKER_ID,
-                  buckets=TokenBuckets(ctx["redis"]),
+                  # A lease of one round of groups: one Redis call per round.
+                  buckets=TokenBuckets(ctx["redis"], lease=outlet.lanes),
                   global_rate=get_settings().mail_rate_per_second,
                   cap_days=await cap_days(), lanes=outlet.lanes,
                   group_size=outlet.group_size,
