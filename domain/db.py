@@ -19,6 +19,9 @@ from piccolo.engine.postgres import PostgresEngine
 log = logging.getLogger("talentloop.db")
 Callback = Callable[[], Awaitable[Any]]
 _pending: ContextVar[list[Callback] | None] = ContextVar("after_commit", default=None)
+# A connection held by `holding()`: fetch/execute use it (inside or outside the
+# transaction `transaction_opened_by` runs on it).
+_held: ContextVar[Any] = ContextVar("held_connection", default=None)
 
 
 _engine: PostgresEngine | None = None
@@ -63,8 +66,52 @@ def after_commit(callback: Callback) -> None:
 
 
 @asynccontextmanager
+async def holding() -> AsyncIterator[None]:
+    """Run the block's statements on one pool connection (autocommit unless inside
+    `transaction_opened_by`): a hot path's several statements then take one connection
+    from the pool instead of one each."""
+    if _held.get() is not None:
+        yield
+        return
+    async with connection() as conn:
+        token = _held.set(conn)
+        try:
+            yield
+        finally:
+            _held.reset(token)
+
+
+@asynccontextmanager
+async def transaction_opened_by(first_statement: str) -> AsyncIterator[None]:
+    """A transaction on the held connection whose BEGIN travels with its first
+    statement, in one round trip (the simple query protocol: no parameters, so the
+    statement must be built from trusted values only, such as integer ids). Commits
+    when the block ends, rolls back when it raises. No after-commit callbacks."""
+    conn = _held.get()
+    if conn is None:
+        raise RuntimeError("transaction_opened_by() needs domain.db.holding()")
+    if conn.is_in_transaction():  # BEGIN would only warn, and COMMIT end the outer one
+        raise RuntimeError("transaction_opened_by() cannot nest in another transaction")
+    await conn.execute(f"BEGIN; {first_statement}")
+    try:
+        yield
+    except BaseException:
+        if not conn.is_closed():
+            # Shielded: a cancelled group must still end its transaction here rather
+            # than leave it to the pool (which would roll back, but only on release).
+            await asyncio.shield(conn.execute("ROLLBACK"))
+        raise
+    await conn.execute("COMMIT")
+
+
+@asynccontextmanager
 async def connection() -> AsyncIterator[Any]:
-    """The current transaction's asyncpg connection, else one from the pool (or a new one)."""
+    """The held connection (`holding`), else the current transaction's asyncpg
+    connection, else one from the pool (or a new one)."""
+    held = _held.get()
+    if held is not None:
+        yield held
+        return
     eng = engine()
     current = eng.current_transaction.get()
     if current is not None:

@@ -59,22 +59,27 @@ class Recipient:
     email: str
 
 
+def lock_people(recipients: list[Recipient]) -> str:
+    """The statement that takes the recipients' people row locks (those consent.withdraw
+    and the unsubscribe link take), in id order, so two groups never wait on each other
+    in a cycle. Integers only, so it can travel as literal SQL with the BEGIN of the
+    sends' transaction (domain.db.transaction_opened_by)."""
+    ids = ",".join(str(int(person)) for person in sorted({r.person for r in recipients}))
+    return (f"SELECT 1 FROM people WHERE id IN ({ids}) "  # noqa: S608  # nosec B608 # integers
+            "ORDER BY id FOR NO KEY UPDATE")
+
+
 async def check(recipients: list[Recipient], audience: Audience, *, now: datetime,
                 window_days: int) -> dict[int, str]:
     """send id → '' when eligible, else the reason to skip. Call inside the sends'
-    transaction: the people's rows stay locked until it ends. Locked in id order, so two
-    groups never wait on each other in a cycle. A person twice in one group (two
-    sequences' emails) sees each send in the other's frequency count: the cap errs on
-    the side of not sending."""
-    people = sorted({r.person for r in recipients})
-    locked = {row["id"] for row in await fetch(
-        "SELECT id FROM people WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE",
-        people)}
-    present = [r for r in recipients if r.person in locked]
-    rows = await fetch(_FACTS, [r.send_id for r in present], audience.purpose,
+    transaction, after `lock_people`: the people's rows stay locked until it ends, and
+    this read's snapshot starts after the lock was granted. A person twice in one group
+    (two sequences' emails) sees each send in the other's frequency count: the cap errs
+    on the side of not sending. A person no longer there (erased) has no facts."""
+    rows = await fetch(_FACTS, [r.send_id for r in recipients], audience.purpose,
                        audience.scope, now, timedelta(days=window_days),
-                       audience.exclude_applicants, [r.person for r in present],
-                       [email_hash(r.email) for r in present]) if present else []
+                       audience.exclude_applicants, [r.person for r in recipients],
+                       [email_hash(r.email) for r in recipients])
     facts = {row["send_id"]: row for row in rows}
     return {r.send_id: reason(facts[r.send_id], now) if r.send_id in facts else "erased"
             for r in recipients}
