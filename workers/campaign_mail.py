@@ -18,15 +18,14 @@ from functools import lru_cache
 from typing import cast
 
 from aiosmtplib.email import parse_address
-from markupsafe import Markup
 
 from domain.campaigns.compose import Composed
 from domain.campaigns.delivery import PermanentSendError, TemporarySendError
 from domain.campaigns.rules import one_line
+from workers.brand_layout import layout
 from workers.emails import EmailRenderer
 from workers.mailer import PermanentMailError, SmtpPool, TemporaryMailError
 
-TEMPLATE = "marketing_campaign"
 UNSAFE = set("<>, \r\n")
 
 
@@ -47,10 +46,9 @@ def _parts(renderer: EmailRenderer, composed: Composed, date: str | None
            ) -> tuple[list[tuple[str, str]], str, str]:
     """The headers (in order) and the text and HTML bodies of one campaign message."""
     # Composed HTML is the nh3-cleaned render plus our own open pixel.
-    body = Markup(composed.html)  # noqa: S704  # nosec B704
-    _subject, text, html = renderer.render(TEMPLATE, {
-        "subject_line": composed.subject, "body_html": body, "body_text": composed.text,
-        "unsubscribe_url": composed.unsubscribe_url,
+    text, html = layout(renderer).render({
+        "subject_line": composed.subject, "body_html": composed.html,
+        "body_text": composed.text, "unsubscribe_url": composed.unsubscribe_url,
         "preferences_url": composed.preferences_url})
     if UNSAFE & set(composed.unsubscribe_url) or not composed.unsubscribe_url.startswith(
             ("https://", "http://")):
