@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -77,12 +77,7 @@ class Layout:
         return self._full(values)
 
 
-_LAYOUTS: WeakKeyDictionary[EmailRenderer, Layout] = WeakKeyDictionary()
-
-
+@lru_cache(maxsize=4)  # a worker has one renderer; the benchmark makes a few
 def layout(renderer: EmailRenderer) -> Layout:
     """The renderer's layout, built on first use (templates are read at start-up)."""
-    found = _LAYOUTS.get(renderer)
-    if found is None:
-        found = _LAYOUTS[renderer] = Layout(renderer)
-    return found
+    return Layout(renderer)
