@@ -15,16 +15,17 @@ import hashlib
 from collections.abc import Mapping
 from functools import lru_cache
 
-from itsdangerous import BadSignature, Signer
+from itsdangerous import BadSignature
 
 from domain.campaigns import rules
 from domain.db import fetch
+from domain.tokens.signer import FastSigner
 from settings import get_settings
 
 
 @lru_cache(maxsize=4)
-def _signer(secret: str, kind: str) -> Signer:
-    return Signer(secret, salt=f"talentloop.tracking-{kind}", sep=".",
+def _signer(secret: str, kind: str) -> FastSigner:
+    return FastSigner(secret, salt=f"talentloop.tracking-{kind}", sep=".",
                   digest_method=hashlib.sha256)
 
 

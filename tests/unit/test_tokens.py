@@ -77,3 +77,35 @@ def test_magic_links_live_at_most_ten_minutes():
 
 def test_only_the_nonce_hash_is_stored():
     assert hash_nonce("abc") == hashlib.sha256(b"abc").hexdigest()
+
+
+@pytest.mark.parametrize("purpose", list(Purpose))
+@pytest.mark.parametrize("subject", ["person:1", "p" * 300, "zoë:✉", ""])
+def test_tokens_are_the_bytes_plain_itsdangerous_makes(monkeypatch, purpose, subject):
+    """The signer reuses its key derivation and keyed HMAC between tokens: same tokens,
+    token after token, and plain itsdangerous reads ours and we read its tokens."""
+    monkeypatch.setattr(time, "time", lambda: 1_790_000_000.0)
+    plain = URLSafeTimedSerializer(SECRET, salt=f"talentloop.{purpose.value}",
+                                   signer_kwargs={"digest_method": hashlib.sha256})
+    for nonce in ("", "n1", "n2"):
+        ours = sign(SECRET, purpose, subject, nonce)
+        assert ours == plain.dumps({"s": subject, "n": nonce})
+        assert unsign(SECRET, purpose, plain.dumps({"s": subject, "n": nonce})).nonce == nonce
+    other = sign("another-secret", purpose, subject, "")
+    assert other != plain.dumps({"s": subject, "n": ""})  # the key is per secret
+
+
+def test_tracking_links_are_the_bytes_a_plain_signer_makes():
+    from itsdangerous import Signer
+
+    from domain.tokens.signer import FastSigner
+
+    for kind in ("click", "open"):
+        plain = Signer(SECRET, salt=f"talentloop.tracking-{kind}", sep=".",
+                       digest_method=hashlib.sha256)
+        fast = FastSigner(SECRET, salt=f"talentloop.tracking-{kind}", sep=".",
+                          digest_method=hashlib.sha256)
+        for value in ("1-1", "ff-2", "5"):
+            assert fast.sign(value) == plain.sign(value)
+            assert fast.unsign(plain.sign(value)) == value.encode()
+        assert not fast.validate(plain.sign("1-1")[:-2] + b"xx")
