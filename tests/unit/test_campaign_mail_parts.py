@@ -111,3 +111,28 @@ def test_a_non_ascii_address_is_left_to_the_message_path():
     assert encode_message(renderer, composed) is not None
     assert encode_message(renderer, composed.__class__(
         **{**composed.__dict__, "to": "zoë@example.com"})) is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=st.sampled_from(["List-Unsubscribe", "Subject", "To", "Message-ID", "X"]),
+       value=st.one_of(
+           # one long word: the List-Unsubscribe URL's shape
+           st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126,
+                                          exclude_characters=",;="), min_size=50,
+                   max_size=300),
+           st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=300),
+           st.text(alphabet="ab<>/:.-_=?@,; ", max_size=300)))
+def test_header_lines_are_what_compat32_folds(name, value):
+    from workers.campaign_mail import _SMTP_FOLD, _header_line
+
+    assert _header_line(name, value) == _SMTP_FOLD.fold(name, value)
+
+
+@given(st.text(max_size=3000))
+def test_base64_lines_are_encodebytes_lines_with_crlf(body):
+    import base64
+
+    from workers.campaign_mail import _base64_crlf
+
+    expected = base64.encodebytes(body.encode("utf-8")).decode("ascii")
+    assert _base64_crlf(body) == expected.replace("\n", "\r\n")
