@@ -190,9 +190,8 @@ async def _deliver(claimed: list[dict], content: Content, sender: Sender) -> dic
                                       window_days=sender.cap_days)
         # All of them run to the end before anything else is decided: a message that
         # reached SMTP must not be left unrecorded because another one raised.
-        finished = await asyncio.gather(*(
-            _one(row, why[row["id"]], content, sender) for row in claimed),
-            return_exceptions=True)
+        finished = await asyncio.gather(*await _started(claimed, why, content, sender),
+                                        return_exceptions=True)
         done: dict[int, Outcome] = {}
         for row, outcome in zip(claimed, finished, strict=True):
             if isinstance(outcome, BaseException):  # not a mail error: a bug or the database
@@ -200,6 +199,20 @@ async def _deliver(claimed: list[dict], content: Content, sender: Sender) -> dic
             done[row["id"]] = outcome
         await _record(done, content, sender)
     return {send_id: outcome.result for send_id, outcome in done.items()}
+
+
+async def _started(claimed: list[dict], why: dict[int, str], content: Content,
+                   sender: Sender) -> list[asyncio.Future]:
+    """One task per message, started one at a time: each composes its message before its
+    first wait, and started together the whole group's composing ran in one pass of the
+    event loop (about 6 ms for twelve), holding back every SMTP and database reply that
+    had arrived meanwhile, the other group's included (B5). Yielding between them lets
+    those replies through after each message."""
+    tasks: list[asyncio.Future] = []
+    for row in claimed:
+        tasks.append(asyncio.ensure_future(_one(row, why[row["id"]], content, sender)))
+        await asyncio.sleep(0)
+    return tasks
 
 
 async def _one(recipient: dict, why: str, content: Content, sender: Sender) -> Outcome:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from email.message import EmailMessage
 
 import pytest
@@ -132,3 +133,61 @@ async def test_a_recipient_refused_at_rcpt_is_permanent_only_for_a_5xx(smtp_serv
         await pool.send(_message("b@example.com"))  # the same session goes on
     assert handler.accepted == ["b@example.com"]
     assert handler.sessions == 1
+
+
+class _Recipient(dict):
+    """A claimed row that notes the event loop's pass when its message is composed
+    (compose reads the person first)."""
+
+    def __init__(self, passes: list[int], seen: list[int], **row) -> None:
+        super().__init__(**row)
+        self.passes, self.seen = passes, seen
+
+    def __getitem__(self, key):
+        if key == "person":
+            self.seen.append(self.passes[0])
+        return super().__getitem__(key)
+
+
+async def test_a_group_composes_one_message_per_pass_of_the_event_loop(smtp_server):
+    """Composing a whole group in one pass held back every reply that had arrived (B5):
+    the group's messages are composed one per pass, and all of them are sent."""
+    from datetime import UTC, datetime
+
+    from domain.campaigns.compose import Content
+    from domain.campaigns.delivery import Sender, _started
+    from workers.campaign_mail import CampaignOutlet
+    from workers.emails import EmailRenderer
+
+    class Clock:
+        def now(self) -> datetime:
+            return datetime.now(UTC)
+
+    handler = Scripted([])
+    async with _pool(smtp_server(handler)) as pool:
+        outlet = CampaignOutlet(pool, EmailRenderer(
+            sender="Acme <careers@acme.example>", company_name="Acme",
+            postal_address="1 Main St"))
+        content = Content(key="campaign:1:1", purpose="community_emails", scope="eng",
+                          subject="Hi {{ first_name }}", html_body="<p>Hi</p>", text_body="",
+                          values={"postal_address": "1 Main St"}, exclude_applicants=False)
+        passes, seen = [0], []
+
+        async def count_passes() -> None:
+            while True:
+                passes[0] += 1
+                await asyncio.sleep(0)
+
+        counter = asyncio.ensure_future(count_passes())
+        rows = [_Recipient(passes, seen, id=n, person=n, email=f"p{n}@example.com",
+                           full_name=f"P {n}", skills=[], error="",
+                           message_id=f"<m{n}@example.com>", reply_token=f"t{n}")
+                for n in range(1, 13)]
+        sender = Sender(outlet=outlet, clock=Clock(), worker_id="test")
+        tasks = await _started(rows, {row["id"]: "" for row in rows}, content, sender)
+        outcomes = await asyncio.gather(*tasks)
+        counter.cancel()
+
+    assert [o.result for o in outcomes] == ["sent"] * 12
+    assert sorted(handler.accepted) == sorted(f"p{n}@example.com" for n in range(1, 13))
+    assert len(seen) == 12 and all(b > a for a, b in itertools.pairwise(seen))
