@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from bench.harness import (
     Check,
     Context,
@@ -97,6 +99,7 @@ class Bench:
                  worker_pid: int) -> None:
         self.workload, self.smtp_url, self.queue = workload, smtp_url, queue
         self.worker_pid = worker_pid
+        self.worker: subprocess.Popen | None = None  # checked while a round waits on it
         self.round_index = 0
 
     async def _campaign(self) -> tuple[int, list[int]]:
@@ -213,6 +216,9 @@ class Bench:
         await execute("UPDATE campaigns SET state = 'scheduled' WHERE id = $1", campaign_id)
         began, last_tick = time.perf_counter(), 0.0
         while time.perf_counter() - began < E2E_TIMEOUT:
+            if self.worker is not None and self.worker.poll() is not None:
+                raise RuntimeError(f"the worker exited with {self.worker.returncode} "
+                                   "mid-round (its log is b5-worker.log)")
             if time.perf_counter() - last_tick > 2:
                 await sending.tick(queue=self.queue, clock=clock)
                 last_tick = time.perf_counter()
@@ -271,7 +277,7 @@ def worker_process(env: dict[str, str], log_path: Path) -> subprocess.Popen:
                  "WORKER_JOB_TIMEOUT": "900", "PYTHONPATH": str(ROOT)}
     with log_path.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "arq", "workers.settings.WorkerSettings"], cwd=ROOT,
+            [sys.executable, "-m", "workers"], cwd=ROOT,  # as `talentloop worker` runs it
             env=child_env, stdout=out, stderr=subprocess.STDOUT)
 
 
@@ -299,6 +305,7 @@ async def child_main(workload: Workload) -> dict[str, Any]:
         await asyncio.sleep(3)  # the worker's start-up, outside the measured rounds
         bench = Bench(workload, smtp_url=settings.smtp_url or "", queue=queue,
                       worker_pid=worker.pid)
+        bench.worker = worker
         return await bench.rounds(noise_sample)
     finally:
         worker.terminate()
@@ -384,7 +391,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("workload", help="JSON of bench.b5_send.Workload")
     args = parser.parse_args(argv)
     workload = Workload(**json.loads(args.workload))
-    print(json.dumps(asyncio.run(child_main(workload)), default=str), flush=True)
+    # On uvloop, as the worker runs: the SMTP-only ceiling drives the same client on the
+    # same event loop as the measured sender.
+    print(json.dumps(uvloop.run(child_main(workload)), default=str), flush=True)
     return 0
 
 

@@ -174,12 +174,10 @@ def _log_config(level: str) -> dict:
 
 
 def worker(_: argparse.Namespace) -> int:
-    from arq.worker import run_worker
-
-    from workers.settings import WorkerSettings
+    from workers.__main__ import run
 
     _preflight()
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    run()
     return 0
 
 

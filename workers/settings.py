@@ -1,4 +1,5 @@
-"""arq entrypoint: `talentloop worker` (or `arq workers.settings.WorkerSettings`)."""
+"""arq worker settings: `talentloop worker` or `python -m workers` runs them (on uvloop;
+`arq workers.settings.WorkerSettings` also works, on the standard event loop)."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ class Workers:
         log = self.dir / f"worker-{index}-{time.monotonic_ns()}.log"
         with log.open("ab") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "arq", "workers.settings.WorkerSettings"],
+                [sys.executable, "-m", "workers"],  # as `talentloop worker` runs it
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
         if index < len(self.logs):
             self.logs[index] = log
