@@ -144,7 +144,7 @@ class _DerivedOnce(Signer):
         return _derived_key(secret, self.salt, self.key_derivation, self.digest_method)
 
 
-class FastSigner(_DerivedOnce, Signer):
+class FastSigner(_DerivedOnce):
     pass
 
 
