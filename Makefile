@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
+# pytest-xdist processes for the non-browser suite; each has its own database and
+# Redis database (1-15, shared with any other test run on the same Redis).
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help setup assets run test test-fast test-e2e soak lint format check bench clean lock
@@ -32,11 +35,11 @@ run: setup ## start talentloop locally (embedded PostgreSQL, Redis, mail sink; w
 	$(BIN)/talentloop run
 
 test: setup ## run the whole suite: unit, integration, web, workers, then browser journeys
-	$(BIN)/python -m pytest -m "not e2e and not smoke and not soak" -q
+	$(BIN)/python -m pytest -m "not e2e and not smoke and not soak" -q -n $(TEST_WORKERS)
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -m e2e -q -p no:randomly tests/e2e
 
 test-fast: setup ## everything except the browser journeys
-	$(BIN)/python -m pytest -m "not e2e and not smoke and not soak" -q
+	$(BIN)/python -m pytest -m "not e2e and not smoke and not soak" -q -n $(TEST_WORKERS)
 
 smoke: setup ## `talentloop run` on embedded defaults: starts, healthy, stops cleanly
 	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(BIN)/python -m pytest -m smoke -q -s tests/smoke

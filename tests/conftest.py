@@ -2,7 +2,9 @@
 
 With DATABASE_URL / REDIS_URL set (CI), the given servers are used: a database named
 after this process is created on that server and dropped at the end. Without them the
-embedded PostgreSQL and Redis from runtime/ are started under var/test/.
+embedded PostgreSQL and Redis from runtime/ are started under var/test/. Under
+pytest-xdist (`make test` runs `-n 2`) each worker process gets its own database, Redis
+database and mail sink on the same servers.
 Everything is configured in pytest_configure, before any talentloop module reads settings.
 """
 
@@ -96,12 +98,18 @@ def pytest_configure(config: pytest.Config) -> None:
     sys.path.insert(0, str(ROOT))
     if config.option.markexpr == "smoke":
         return  # the smoke test starts its own services through `talentloop run`
-    scratch = Path(tempfile.mkdtemp(prefix="talentloop-test-"))
-    _cleanup.append(lambda: shutil.rmtree(scratch, ignore_errors=True))
     server_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
     if not server_url or not redis_url:
         embedded_pg, embedded_redis = _embedded_services(ROOT / "var" / "test")
         server_url, redis_url = server_url or embedded_pg, redis_url or embedded_redis
+    if _is_xdist_controller(config):
+        # The controller runs no test. Its workers start after this hook and inherit the
+        # environment, so they share these servers (embedded ones started once, here)
+        # and each makes its own database, Redis database and mail sink below.
+        os.environ.update({"DATABASE_URL": server_url, "REDIS_URL": redis_url})
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="talentloop-test-"))
+    _cleanup.append(lambda: shutil.rmtree(scratch, ignore_errors=True))
     name = f"talentloop_test_{os.getpid()}"
     asyncio.run(_recreate_database(server_url, name))
     _cleanup.insert(0, lambda: asyncio.run(_drop_database(server_url, name)))
@@ -122,6 +130,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "PAGE_CACHE_SECONDS": "0",
     })
     _migrate()
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """True in the process pytest-xdist's `-n N` (N > 0) uses to hand tests to workers."""
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
 
 
 def _migrate() -> None:
