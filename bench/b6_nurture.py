@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from bench.harness import Check, Context, kept_pairs, log, noise_sample, ratio_stats
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -384,7 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("workload", help="JSON of bench.b6_nurture.Workload")
     args = parser.parse_args(argv)
     workload = Workload(**json.loads(args.workload))
-    print(json.dumps(asyncio.run(child_main(workload))), flush=True)
+    # On uvloop, as the deployed worker runs (`python -m workers`): arq and the raw
+    # LPUSH/BRPOP ceiling share the same loop.
+    print(json.dumps(uvloop.run(child_main(workload))), flush=True)
     return 0
 
 
