@@ -44,8 +44,8 @@ test-fast: setup ## everything except the browser journeys
 smoke: setup ## `talentloop run` on embedded defaults: starts, healthy, stops cleanly
 	env -u DATABASE_URL -u REDIS_URL -u SMTP_URL $(BIN)/python -m pytest -m smoke -q -s tests/smoke
 
-soak: setup ## long concurrency runs (V1 over HTTP with 20 more seeds), not part of `make test`
-	$(BIN)/python -m pytest -m soak -q
+soak: setup ## the long runs `make test` leaves out: chaos at 2,000 recipients, V1 x 20 seeds, fuzz/contract at full size
+	$(BIN)/python -m pytest -m soak -q -n $(TEST_WORKERS)
 
 test-e2e: setup ## only the browser journeys (needs Chromium)
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -m e2e -q tests/e2e
